@@ -1,0 +1,409 @@
+"""The `regulink` command line: partners push, operators register and serve.
+
+Every option has a REGULINK_* environment twin; errors are one line with the fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from google.protobuf import json_format
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from gateway import config, devca, errors, keys, receipts
+from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.ledger.verify import ProofError
+from gateway.ledger.checkpoint import CheckpointError
+from gateway.registry import KINDS, Registry
+from regulink.v1 import exchange_pb2, records_pb2, transparency_pb2
+
+app = typer.Typer(
+    help="regulink: share signed case records about crypto-asset entities between regulators, "
+    "local governments and police, through a gateway that keeps a tamper-evident log.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+agency_app = typer.Typer(help="Register agencies, their keys and relays (operator, on the gateway host).",
+                         no_args_is_help=True)
+app.add_typer(agency_app, name="agency", rich_help_panel="Operator")
+console = Console(stderr=True)
+out = Console()
+
+DataDir = Annotated[Path, typer.Option("--data-dir", envvar="REGULINK_DATA_DIR",
+                                       help="Gateway data directory (registry, ledger, keys, TLS).")]
+Target = Annotated[str, typer.Option("--target", envvar="REGULINK_TARGET", help="Gateway address HOST:PORT.")]
+TlsDir = Annotated[Optional[Path], typer.Option("--tls-dir", envvar="REGULINK_TLS_DIR",
+                                                help="Folder with ca.pem and clients/<agency>.pem, -key.pem "
+                                                "[default: <data-dir>/tls].")]
+DEFAULT_DIR = config.DEFAULT_DATA_DIR
+DEFAULT_TARGET = "localhost:7443"
+
+
+def fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+def _timestamp(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"{text!r} is not an ISO 8601 time such as 2027-03-31 or 2027-03-31T00:00:00+09:00")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.timestamp()
+
+
+def _registry(data_dir: Path) -> Registry:
+    return Registry(config.Settings(data_dir=data_dir).registry_path)
+
+
+# -- Operator -------------------------------------------------------------------------
+
+
+@app.command(rich_help_panel="Operator")
+def serve(
+    config_file: Annotated[Optional[Path], typer.Option("--config", envvar="REGULINK_CONFIG",
+                                                        help="TOML file with a [gateway] table.")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Overrides the config "
+                                                     "(env REGULINK_DATA_DIR).")] = None,
+    listen: Annotated[Optional[str], typer.Option(help="HOST:PORT to listen on [default: 127.0.0.1:7443] "
+                                                  "(env REGULINK_LISTEN).")] = None,
+    origin: Annotated[Optional[str], typer.Option(help="Log name in signed tree heads (env REGULINK_ORIGIN).")] = None,
+    log_level: Annotated[str, typer.Option(envvar="REGULINK_LOG_LEVEL")] = "INFO",
+) -> None:
+    """Run the gateway. With no options it uses ~/.regulink and creates a development CA,
+    server certificate and log key on first start (and says so).
+
+    Example: regulink serve --data-dir ./gw --listen 0.0.0.0:7443
+    """
+    from gateway.server import Gateway
+
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = config.load(config_file, data_dir=data_dir, listen=listen, origin=origin)
+    except config.ConfigError as exc:
+        fail(str(exc))
+
+    async def run() -> None:
+        gateway = Gateway(settings)
+        if gateway.first_run.created_tls:
+            console.print(f"[yellow]created a development CA and server certificate in {settings.tls}[/yellow]")
+        if gateway.first_run.created_log_key:
+            console.print(f"[yellow]created the log signing key {settings.log_key_path}[/yellow]")
+        try:
+            port = await gateway.start()
+        except RuntimeError as exc:
+            fail(f"cannot listen on {settings.listen}: {exc}")
+        console.print(f"gateway [bold]{settings.origin}[/bold] serving on port {port} "
+                      f"(data {settings.data_dir}, log size {gateway.ledger.size})")
+        print(f"READY {port}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        console.print("shutting down: finishing in-flight receipts")
+        await gateway.stop(5)
+
+    asyncio.run(run())
+
+
+@app.command("dev-ca", rich_help_panel="Operator")
+def dev_ca(
+    agencies: Annotated[Optional[list[str]], typer.Argument(help="Agency ids to issue client certificates for.")] = None,
+    data_dir: DataDir = DEFAULT_DIR,
+    tls_dir: TlsDir = None,
+) -> None:
+    """Create a development CA and server certificate (once) and client certificates (CN = agency id).
+
+    Example: regulink dev-ca fsa-jp tokyo-metro --data-dir ./gw
+    """
+    tls = tls_dir or config.Settings(data_dir=data_dir).tls
+    if devca.ensure_ca(tls):
+        console.print(f"created CA and server certificate in {tls}")
+    for agency_id in agencies or []:
+        cert, key = devca.issue_client(tls, agency_id)
+        console.print(f"client certificate for {agency_id}: {cert} (key {key})")
+
+
+@agency_app.command("add")
+def agency_add(
+    agency_id: Annotated[str, typer.Argument(help="Short id, a-z 0-9 - . _ (also the client certificate CN).")],
+    name: Annotated[str, typer.Option(help="Full name of the agency.")],
+    kind: Annotated[str, typer.Option(help=f"One of: {', '.join(KINDS)}.")],
+    jurisdiction: Annotated[str, typer.Option(help="ISO 3166 code, e.g. JP, SG, JP-13.")],
+    data_dir: DataDir = DEFAULT_DIR,
+) -> None:
+    """Register an agency. Example: regulink agency add tokyo-metro --name "Tokyo Metropolitan Government"
+    --kind local-government --jurisdiction JP-13"""
+    registry = _registry(data_dir)
+    try:
+        registry.add_agency(agency_id, name, kind, jurisdiction)
+    except errors.RegulinkError as exc:
+        fail(str(exc))
+    console.print(f"registered {agency_id}; next: `regulink agency add-key {agency_id} KEY.pub.pem` "
+                  f"and `regulink dev-ca {agency_id}` for its client certificate")
+
+
+@agency_app.command("list")
+def agency_list(data_dir: DataDir = DEFAULT_DIR) -> None:
+    """List agencies and their keys with their status."""
+    snapshot = _registry(data_dir).snapshot()
+    table = Table("agency", "kind", "jurisdiction", "name", "key id", "key status", "relays")
+    now = dt.datetime.now(dt.timezone.utc).timestamp()
+    for agency in snapshot.agencies.values():
+        rows = agency.keys or (None,)
+        for i, key in enumerate(rows):
+            table.add_row(
+                agency.agency_id if i == 0 else "", agency.kind if i == 0 else "",
+                agency.jurisdiction if i == 0 else "", agency.name if i == 0 else "",
+                key.key_id[:16] + "…" if key else "-", key.status(now) if key else "-",
+                ", ".join(sorted(agency.relays)) if i == 0 else "",
+            )
+    out.print(table)
+
+
+@agency_app.command("add-key")
+def agency_add_key(
+    agency_id: str,
+    public_key: Annotated[Path, typer.Argument(help="PEM public key file (from `regulink keygen`).")],
+    not_before: Annotated[Optional[str], typer.Option(help="ISO time the key starts signing [default: now].")] = None,
+    not_after: Annotated[Optional[str], typer.Option(help="ISO time the key stops signing [default: never].")] = None,
+    data_dir: DataDir = DEFAULT_DIR,
+) -> None:
+    """Register a signing key. For rotation: add the new key, then `expire-key` the old one.
+
+    Example: regulink agency add-key fsa-jp fsa-2027.pub.pem --not-after 2028-01-01
+    """
+    try:
+        raw = keys.raw_public_key(keys.load_public_key(public_key))
+        kid = _registry(data_dir).add_key(agency_id, raw, not_before=_timestamp(not_before),
+                                          not_after=_timestamp(not_after))
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+    console.print(f"key {kid} registered for {agency_id}")
+
+
+@agency_app.command("revoke-key")
+def agency_revoke_key(key_id: str, data_dir: DataDir = DEFAULT_DIR) -> None:
+    """Revoke a key now (compromise): envelopes it signs are refused from now on."""
+    try:
+        _registry(data_dir).revoke_key(key_id)
+    except errors.RegulinkError as exc:
+        fail(str(exc))
+    console.print(f"key {key_id} revoked")
+
+
+@agency_app.command("expire-key")
+def agency_expire_key(key_id: str, at: Annotated[Optional[str], typer.Option(help="ISO time [default: now].")] = None,
+                      data_dir: DataDir = DEFAULT_DIR) -> None:
+    """End a key's validity (rotation). Records it signed earlier stay valid in the log."""
+    try:
+        _registry(data_dir).expire_key(key_id, at=_timestamp(at))
+    except errors.RegulinkError as exc:
+        fail(str(exc))
+    console.print(f"key {key_id} stops signing at {at or 'now'}")
+
+
+@agency_app.command("allow-relay")
+def agency_allow_relay(agency_id: str, relay_id: str, data_dir: DataDir = DEFAULT_DIR) -> None:
+    """Let RELAY_ID submit AGENCY_ID's signed envelopes on its own mTLS channel."""
+    try:
+        _registry(data_dir).allow_relay(agency_id, relay_id)
+    except errors.RegulinkError as exc:
+        fail(str(exc))
+    console.print(f"{relay_id} may now relay records of {agency_id}")
+
+
+# -- Partner -----------------------------------------------------------------------------
+
+
+@app.command(rich_help_panel="Partner")
+def keygen(
+    out_prefix: Annotated[Path, typer.Argument(help="Writes PREFIX.pem (private, mode 0600) and PREFIX.pub.pem.")],
+) -> None:
+    """Make an Ed25519 signing key. Example: regulink keygen keys/fsa-jp-2026"""
+    key = keys.generate()
+    private = out_prefix.with_name(out_prefix.name + ".pem")
+    public = out_prefix.with_name(out_prefix.name + ".pub.pem")
+    try:
+        keys.write_private_key(key, private)
+    except FileExistsError:
+        fail(f"{private} exists; choose another name (keys are never overwritten)")
+    keys.write_public_key(key, public)
+    out.print(keys.key_id(key))
+    console.print(f"private key {private}, public key {public}; give the public key to the gateway operator")
+
+
+def read_records(path: Path, agency_id: str) -> Iterator[tuple[int, records_pb2.CaseRecord]]:
+    """CaseRecords in proto JSON: one per line (.jsonl) or a list / one object (.json)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".jsonl":
+        items = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        objects = []
+        for n, line in items:
+            try:
+                objects.append((n, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                fail(f"{path}:{n}: not JSON ({exc.msg})")
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            fail(f"{path}:{exc.lineno}: not JSON ({exc.msg})")
+        objects = list(enumerate(data if isinstance(data, list) else [data], 1))
+    for n, obj in objects:
+        record = records_pb2.CaseRecord()
+        try:
+            json_format.ParseDict(obj, record)
+        except json_format.ParseError as exc:
+            fail(f"{path}:{n}: not a CaseRecord: {exc}")
+        record.agency_id = record.agency_id or agency_id
+        if not record.HasField("issued_at"):
+            record.issued_at.GetCurrentTime()
+        record.version = record.version or 1
+        yield n, record
+
+
+@app.command(rich_help_panel="Partner")
+def push(
+    file: Annotated[Path, typer.Argument(help="CaseRecords as proto JSON: .jsonl (one per line) or .json.")],
+    as_agency: Annotated[str, typer.Option("--as", envvar="REGULINK_AGENCY", help="Your agency id.")],
+    key: Annotated[Path, typer.Option(envvar="REGULINK_KEY", help="Your Ed25519 private key (PEM).")],
+    cosign: Annotated[Optional[list[Path]], typer.Option(help="Extra private keys that co-sign.")] = None,
+    target: Target = DEFAULT_TARGET,
+    tls_dir: TlsDir = None,
+    receipts_out: Annotated[Optional[Path], typer.Option("--receipts", help="Where to write receipts "
+                                                         "[default: FILE.receipts.jsonl].")] = None,
+) -> None:
+    """Sign and push case records; write one verified receipt per accepted record.
+
+    Example: regulink push cases.jsonl --as tokyo-metro --key keys/tokyo-metro.pem
+    """
+    tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
+    for path in (tls.ca, tls.cert, tls.key):
+        if not path.exists():
+            fail(f"missing {path}; the operator makes client certificates with `regulink dev-ca {as_agency}`")
+    signers = [keys.load_private_key(key), *(keys.load_private_key(p) for p in cosign or [])]
+    records = list(read_records(file, as_agency))
+    envelopes = [sign_record(r, signers) for _, r in records]
+    receipts_path = receipts_out or file.with_suffix(file.suffix + ".receipts.jsonl")
+    counts = {"accepted": 0, "rejected": 0}
+
+    async def run() -> None:
+        async with AsyncClient.connect(target, tls) as client:
+            log_key, origin = await client.log_key()
+            with Progress(TextColumn("pushing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                          console=console) as progress, receipts_path.open("w") as sink:
+                task = progress.add_task("push", total=len(envelopes))
+                i = 0
+                async for outcome in client.submit_stream(envelopes):
+                    line, record = records[i]
+                    if isinstance(outcome, exchange_pb2.Receipt):
+                        receipts.verify_receipt(outcome, envelopes[i], log_key, origin)
+                        sink.write(json.dumps({"receipt": json_format.MessageToDict(outcome),
+                                               "envelope": json_format.MessageToDict(envelopes[i])}) + "\n")
+                        counts["accepted"] += 1
+                    else:
+                        counts["rejected"] += 1
+                        progress.console.print(f"[red]{file}:{line}[/red] {record.record_id}: "
+                                               f"{outcome.code} {outcome}")
+                    i += 1
+                    progress.advance(task)
+
+    try:
+        asyncio.run(run())
+    except errors.RegulinkError as exc:
+        fail(f"{exc.code}: {exc}")
+    except (ProofError, CheckpointError) as exc:
+        fail(f"a receipt does not verify: {exc} — do not trust this gateway's answer; tell its operator")
+    console.print(f"{counts['accepted']} accepted, {counts['rejected']} rejected; receipts in {receipts_path}")
+    if counts["rejected"]:
+        raise typer.Exit(2)
+
+
+@app.command("verify-receipt", rich_help_panel="Partner")
+def verify_receipt(
+    receipts_file: Annotated[Path, typer.Argument(help="A .receipts.jsonl written by `regulink push`.")],
+    log_key: Annotated[str, typer.Option(envvar="REGULINK_LOG_KEY",
+                                         help="The log public key: 64 hex chars or a PEM file.")],
+    origin: Annotated[Optional[str], typer.Option(help="Expected log origin.")] = None,
+) -> None:
+    """Check receipts offline: signed tree head, leaf commitment, RFC 9162 inclusion proof.
+
+    Example: regulink verify-receipt cases.jsonl.receipts.jsonl --log-key 3b6a27bc…
+    """
+    key = keys.load_public_key(Path(log_key) if Path(log_key).exists() else log_key.encode())
+    checked = 0
+    for n, line in enumerate(receipts_file.read_text().splitlines(), 1):
+        item = json.loads(line)
+        receipt = json_format.ParseDict(item["receipt"], exchange_pb2.Receipt())
+        envelope = json_format.ParseDict(item["envelope"], receipts.envelope_pb2.Envelope())
+        try:
+            receipts.verify_receipt(receipt, envelope, key, origin)
+        except (ProofError, CheckpointError) as exc:
+            fail(f"{receipts_file}:{n}: receipt for {receipt.record_id} does not verify: {exc}")
+        checked += 1
+    out.print(f"{checked} receipts verify")
+
+
+@app.command(rich_help_panel="Partner")
+def audit(
+    as_agency: Annotated[str, typer.Option("--as", envvar="REGULINK_AGENCY", help="Your agency id.")],
+    state: Annotated[Path, typer.Option(help="File keeping the last verified tree head.")] = Path("regulink-head.json"),
+    target: Target = DEFAULT_TARGET,
+    tls_dir: TlsDir = None,
+) -> None:
+    """Check that the log only grew since the last audit (RFC 9162 consistency proof), then
+    remember the new signed head. Run it regularly, and compare heads with other agencies.
+
+    Example: regulink audit --as fsa-jp --state heads/fsa-jp.json
+    """
+    tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
+
+    async def run() -> tuple:
+        async with AsyncClient.connect(target, tls) as client:
+            newest = await client.tree_head()
+            if not state.exists():
+                head = (await client.audit(newest, newest))[1]
+                return None, head, newest
+            older = json_format.Parse(state.read_text(), transparency_pb2.SignedTreeHead())
+            first, second = await client.audit(older, newest)
+            return first, second, newest
+
+    try:
+        first, second, newest = asyncio.run(run())
+    except errors.RegulinkError as exc:
+        fail(f"{exc.code}: {exc}")
+    except (ProofError, CheckpointError) as exc:
+        fail(f"THE LOG IS NOT CONSISTENT: {exc}. Keep {state} as evidence and alert the other agencies.")
+    state.write_text(json_format.MessageToJson(newest))
+    if first is None:
+        out.print(f"first audit: trusting the head of size {second.tree_size}; saved to {state}")
+    else:
+        out.print(f"consistent: size {first.tree_size} → {second.tree_size}; saved to {state}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Gateway settings: defaults, then a TOML file, then REGULINK_* environment variables.
+
+Validated at start with errors that name the setting and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(os.environ.get("REGULINK_DATA_DIR", "~/.regulink")).expanduser()
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default=DEFAULT_DATA_DIR)
+    listen: str = "127.0.0.1:7443"
+    # Names the log in every signed tree head; change it once, before the first record.
+    origin: str = "regulink.local/log"
+    # TLS material; default <data_dir>/tls (made by `regulink dev-ca` or on first start).
+    tls_dir: Path | None = None
+    max_envelope_bytes: int = 1 << 20
+    max_message_bytes: int = 16 << 20
+    # Worker processes checking signatures besides the event loop (0 = in the loop).
+    verify_workers: int = 0
+
+    @property
+    def tls(self) -> Path:
+        return self.tls_dir or self.data_dir / "tls"
+
+    @property
+    def registry_path(self) -> Path:
+        return self.data_dir / "registry.db"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.data_dir / "ledger.db"
+
+    @property
+    def log_key_path(self) -> Path:
+        return self.data_dir / "keys" / "log-key.pem"
+
+    def validate(self) -> Settings:
+        host, sep, port = self.listen.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise ConfigError(f"listen must be HOST:PORT, e.g. 127.0.0.1:7443 (got {self.listen!r})")
+        if not self.origin or "\n" in self.origin:
+            raise ConfigError("origin must be one non-empty line, e.g. regulink.example.org/log")
+        if self.max_envelope_bytes < 1024:
+            raise ConfigError("max_envelope_bytes must be at least 1024")
+        if self.max_message_bytes < self.max_envelope_bytes:
+            raise ConfigError("max_message_bytes must be at least max_envelope_bytes")
+        if self.verify_workers < 0:
+            raise ConfigError("verify_workers must be 0 or more")
+        return self
+
+
+def load(config_file: Path | None = None, **overrides) -> Settings:
+    values: dict = {}
+    config_file = config_file or (Path(os.environ["REGULINK_CONFIG"]) if os.environ.get("REGULINK_CONFIG") else None)
+    if config_file is not None:
+        try:
+            values.update(tomllib.loads(Path(config_file).read_text()).get("gateway", {}))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {config_file}: {exc}") from None
+    names = {f.name: f for f in fields(Settings)}
+    unknown = set(values) - set(names)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in [gateway]: {', '.join(sorted(unknown))}")
+    for name in names:
+        env = os.environ.get(f"REGULINK_{name.upper()}")
+        if env is not None:
+            values[name] = env
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    typed = {}
+    for name, value in values.items():
+        kind = names[name].type
+        try:
+            if "Path" in str(kind):
+                typed[name] = Path(str(value)).expanduser()
+            elif kind in ("int", int):
+                typed[name] = int(value)
+            else:
+                typed[name] = str(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number (got {value!r})") from None
+    return replace(Settings(), **typed).validate()

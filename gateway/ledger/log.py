@@ -1,0 +1,207 @@
+"""The sequencer's half of the log: turn a batch of accepted envelopes into
+durable entries, one signed tree head, and a receipt per entry.
+
+Called from one thread only (gateway.sequencer). Everything that decides
+whether an entry may go in (duplicate, stale version, unknown supersede or
+retract target) is decided here, inside the single writer, so two streams
+racing with the same record cannot both win.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from gateway import keys
+from gateway.errors import AlreadyExists, InvalidArgument, NotFound, RegulinkError, StaleVersion
+from gateway.ledger import checkpoint, proof
+from gateway.ledger.hashing import commitment_leaf_hash
+from gateway.ledger.store import Entry, LedgerStore, StoredHead
+from regulink.v1 import exchange_pb2, transparency_pb2
+
+NONCE_SIZE = 32
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An envelope that passed every stateless check, waiting for the sequencer."""
+
+    agency_id: str
+    record_id: str
+    version: int
+    envelope: bytes  # canonical Envelope bytes: what the leaf commits to
+    signer_keys: tuple[str, ...]
+    tlp: int
+    share_with: tuple[str, ...]
+    supersedes: str = ""
+    retracts: str = ""
+
+
+def signed_head_message(head: StoredHead) -> transparency_pb2.SignedTreeHead:
+    parsed = checkpoint.parse_note(head.note)
+    return transparency_pb2.SignedTreeHead(
+        origin=parsed.origin,
+        tree_size=head.tree_size,
+        root_hash=head.root_hash,
+        timestamp_ms=head.timestamp_ms,
+        note=head.note,
+        signature=head.signature,
+        key_id=head.key_id,
+    )
+
+
+class Ledger:
+    def __init__(self, store: LedgerStore, key: Ed25519PrivateKey, origin: str) -> None:
+        self.store = store
+        self.key = key
+        self.origin = origin
+        self.key_id = keys.key_id(key)
+        self.public_key = keys.raw_public_key(key)
+        self._size = store.size()
+        latest = store.latest_tree_head()
+        if (latest.tree_size if latest else 0) != self._size:
+            # Entries and their head are written in one transaction; a mismatch
+            # means the file was edited outside the gateway.
+            raise RuntimeError(f"ledger {store.path} is inconsistent: {self._size} entries, head at {latest}")
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    # -- appending -------------------------------------------------------------------
+
+    def append(self, batch: list[Candidate]) -> list[exchange_pb2.Receipt | RegulinkError]:
+        """Decide, store durably, then answer: receipts only after the commit."""
+        outcomes: list[exchange_pb2.Receipt | RegulinkError | int] = []
+        new_entries: list[Entry] = []
+        in_batch: dict[tuple[str, str, int], int] = {}
+        latest_in_batch: dict[tuple[str, str], int] = {}
+        now_ms = int(time.time() * 1000)
+        for candidate in batch:
+            decision = self._decide(candidate, in_batch, latest_in_batch)
+            if decision is not None:
+                outcomes.append(decision)
+                continue
+            index = self._size + len(new_entries)
+            nonce = os.urandom(NONCE_SIZE)
+            new_entries.append(
+                Entry(
+                    index, candidate.agency_id, candidate.record_id, candidate.version, candidate.envelope, nonce,
+                    commitment_leaf_hash(nonce, candidate.envelope), now_ms, candidate.signer_keys, candidate.tlp,
+                    candidate.share_with,
+                )
+            )
+            in_batch[(candidate.agency_id, candidate.record_id, candidate.version)] = index
+            latest_in_batch[(candidate.agency_id, candidate.record_id)] = candidate.version
+            outcomes.append(index)
+        if new_entries:
+            self._commit(new_entries, now_ms)
+        return [self._answer(o) for o in outcomes]
+
+    def _decide(self, c: Candidate, in_batch: dict, latest_in_batch: dict) -> RegulinkError | int | None:
+        """None when the candidate may be appended; otherwise why not (or the index it duplicates)."""
+        key = (c.agency_id, c.record_id, c.version)
+        if key in in_batch:
+            return -1 - in_batch[key]  # duplicate of an entry of this very batch
+        existing = self.store.find(*key)
+        if existing is not None:
+            return AlreadyExists(
+                f"record {c.record_id} version {c.version} is already in the log at index {existing.log_index}",
+                receipt=self.receipt(existing.log_index),
+                field="record.version",
+            )
+        latest = latest_in_batch.get((c.agency_id, c.record_id)) or self.store.latest_version(c.agency_id, c.record_id)
+        if latest is not None and c.version < latest:
+            return StaleVersion(
+                f"record {c.record_id} is at version {latest}; version {c.version} is a replay of an older one",
+                field="record.version",
+            )
+        for name, target in (("supersedes", c.supersedes), ("retracts", c.retracts)):
+            if target and (c.agency_id, target) not in latest_in_batch and self.store.latest_version(
+                c.agency_id, target
+            ) is None:
+                # Same words whether the record is missing or another agency's.
+                return NotFound(f"record {target} not found", field=f"record.{name}.record_id")
+        return None
+
+    def _commit(self, entries: list[Entry], now_ms: int) -> None:
+        nodes = proof.completed_nodes(self.store, self._size, [e.leaf_hash for e in entries])
+        new_size = self._size + len(entries)
+        root = self._root_after(nodes, new_size)
+        head = checkpoint.TreeHead(self.origin, new_size, root, now_ms)
+        note, signature = checkpoint.sign(head, self.key)
+        self.store.append(entries, nodes, StoredHead(new_size, root, now_ms, note, signature, self.key_id))
+        self._size = new_size
+
+    def _root_after(self, nodes: list[tuple[int, int, bytes]], new_size: int) -> bytes:
+        """The root of the grown tree, reading this batch's nodes before they are stored."""
+        fresh = {(level, idx): h for level, idx, h in nodes}
+
+        class _View:
+            def subtree(_, level: int, index: int) -> bytes:
+                return fresh.get((level, index)) or self.store.subtree(level, index)
+
+        return proof.root(_View(), new_size)
+
+    def _answer(self, outcome) -> exchange_pb2.Receipt | RegulinkError:
+        if isinstance(outcome, RegulinkError):
+            return outcome
+        if outcome < 0:
+            index = -1 - outcome
+            return AlreadyExists(
+                f"this envelope repeats the record at index {index} of the same batch",
+                receipt=self.receipt(index),
+                field="record.version",
+            )
+        return self.receipt(outcome)
+
+    # -- answering -------------------------------------------------------------------
+
+    def receipt(self, log_index: int) -> exchange_pb2.Receipt:
+        """The receipt of an entry, against the signed head of the batch that added it."""
+        entry = self.store.entry(log_index)
+        if entry is None:
+            raise NotFound(f"no log entry {log_index}")
+        head = self.store.head_covering(log_index)
+        accepted = Timestamp()
+        accepted.FromMilliseconds(entry.accepted_ms)
+        return exchange_pb2.Receipt(
+            log_index=log_index,
+            nonce=entry.nonce,
+            leaf_hash=entry.leaf_hash,
+            inclusion_proof=proof.inclusion_proof(self.store, log_index, head.tree_size),
+            tree_head=signed_head_message(head),
+            agency_id=entry.agency_id,
+            record_id=entry.record_id,
+            version=entry.version,
+            accepted_at=accepted,
+            envelope_sha256=b"" if entry.envelope is None else hashlib.sha256(entry.envelope).digest(),
+        )
+
+    def tree_head(self, tree_size: int = 0) -> StoredHead:
+        head = self.store.latest_tree_head() if tree_size == 0 else self.store.tree_head(tree_size)
+        if head is None:
+            raise NotFound(
+                "the log is empty" if tree_size == 0 else f"no signed tree head of size {tree_size}",
+                field="" if tree_size == 0 else "tree_size",
+            )
+        return head
+
+    def inclusion_proof(self, log_index: int, tree_size: int) -> tuple[Entry, StoredHead, list[bytes]]:
+        head = self.tree_head(tree_size)
+        if tree_size == 0 or log_index >= head.tree_size:
+            raise NotFound(f"entry {log_index} is not in the tree of size {head.tree_size}", field="log_index")
+        entry = self.store.entry(log_index)
+        assert entry is not None
+        return entry, head, proof.inclusion_proof(self.store, log_index, head.tree_size)
+
+    def consistency_proof(self, first: int, second: int) -> tuple[StoredHead, StoredHead, list[bytes]]:
+        if first == 0 or first > second:
+            raise InvalidArgument("need 0 < first_size <= second_size", field="first_size")
+        a, b = self.tree_head(first), self.tree_head(second)
+        return a, b, proof.consistency_proof(self.store, first, second)

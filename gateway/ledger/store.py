@@ -1,0 +1,188 @@
+"""SQLite storage of the log: entries, complete-subtree hashes, signed tree heads.
+
+The narrow interface the sequencer needs (append a batch, read entries and
+subtree hashes, tree heads), so another engine (PostgreSQL with synchronous
+replicas, for high availability) can sit beside it without touching the
+Merkle or receipt code. One process writes; any number may read.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway import db
+from gateway.errors import Unavailable
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    log_index    INTEGER PRIMARY KEY,
+    agency_id    TEXT NOT NULL,
+    record_id    TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    envelope     BLOB,               -- NULL once lawfully purged; the leaf stays
+    nonce        BLOB NOT NULL,
+    leaf_hash    BLOB NOT NULL,
+    accepted_ms  INTEGER NOT NULL,
+    signer_keys  TEXT NOT NULL,      -- JSON list of the key ids that signed
+    tlp          INTEGER NOT NULL,
+    share_with   TEXT NOT NULL,      -- JSON list of agency ids
+    UNIQUE (agency_id, record_id, version)
+);
+CREATE TABLE IF NOT EXISTS nodes (
+    level INTEGER NOT NULL,
+    idx   INTEGER NOT NULL,
+    hash  BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tree_heads (
+    tree_size    INTEGER PRIMARY KEY,
+    root_hash    BLOB NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    note         BLOB NOT NULL,
+    signature    BLOB NOT NULL,
+    key_id       TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    log_index: int
+    agency_id: str
+    record_id: str
+    version: int
+    envelope: bytes | None
+    nonce: bytes
+    leaf_hash: bytes
+    accepted_ms: int
+    signer_keys: tuple[str, ...]
+    tlp: int
+    share_with: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoredHead:
+    tree_size: int
+    root_hash: bytes
+    timestamp_ms: int
+    note: bytes
+    signature: bytes
+    key_id: str
+
+
+_ENTRY_COLUMNS = (
+    "log_index, agency_id, record_id, version, envelope, nonce, leaf_hash, accepted_ms, signer_keys, tlp, share_with"
+)
+_CACHE_LIMIT = 400_000
+
+
+def _entry(row: tuple) -> Entry:
+    return Entry(*row[:8], tuple(json.loads(row[8])), row[9], tuple(json.loads(row[10])))
+
+
+class LedgerStore:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._conn = db.connect(self.path)
+        self._conn.executescript(SCHEMA)
+        # Subtree hashes never change once written; recent ones are read for
+        # every receipt's inclusion proof, so they are kept in memory.
+        self._cache: dict[tuple[int, int], bytes] = {}
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- SubtreeSource -----------------------------------------------------------
+
+    def subtree(self, level: int, index: int) -> bytes:
+        found = self._cache.get((level, index))
+        if found is None:
+            row = self._conn.execute("SELECT hash FROM nodes WHERE level = ? AND idx = ?", (level, index)).fetchone()
+            if row is None:
+                raise KeyError(f"no complete subtree at level {level}, index {index}")
+            found = self._cache[(level, index)] = row[0]
+        return found
+
+    # -- reads ---------------------------------------------------------------------
+
+    def size(self) -> int:
+        row = self._conn.execute("SELECT MAX(log_index) FROM entries").fetchone()
+        return 0 if row[0] is None else row[0] + 1
+
+    def find(self, agency_id: str, record_id: str, version: int) -> Entry | None:
+        row = self._conn.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE agency_id = ? AND record_id = ? AND version = ?",
+            (agency_id, record_id, version),
+        ).fetchone()
+        return None if row is None else _entry(row)
+
+    def latest_version(self, agency_id: str, record_id: str) -> int | None:
+        row = self._conn.execute(
+            "SELECT MAX(version) FROM entries WHERE agency_id = ? AND record_id = ?", (agency_id, record_id)
+        ).fetchone()
+        return row[0]
+
+    def entry(self, log_index: int) -> Entry | None:
+        row = self._conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE log_index = ?", (log_index,)).fetchone()
+        return None if row is None else _entry(row)
+
+    def entries(self, start: int, limit: int) -> list[Entry]:
+        rows = self._conn.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE log_index >= ? ORDER BY log_index LIMIT ?", (start, limit)
+        )
+        return [_entry(r) for r in rows]
+
+    def iter_entries(self, start: int = 0, page: int = 1000) -> Iterator[Entry]:
+        while batch := self.entries(start, page):
+            yield from batch
+            start = batch[-1].log_index + 1
+
+    def tree_head(self, tree_size: int) -> StoredHead | None:
+        row = self._conn.execute("SELECT * FROM tree_heads WHERE tree_size = ?", (tree_size,)).fetchone()
+        return None if row is None else StoredHead(*row)
+
+    def latest_tree_head(self) -> StoredHead | None:
+        row = self._conn.execute("SELECT * FROM tree_heads ORDER BY tree_size DESC LIMIT 1").fetchone()
+        return None if row is None else StoredHead(*row)
+
+    def head_covering(self, log_index: int) -> StoredHead:
+        """The first signed head that includes the entry: the one its receipt named."""
+        row = self._conn.execute(
+            "SELECT * FROM tree_heads WHERE tree_size > ? ORDER BY tree_size LIMIT 1", (log_index,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no signed tree head covers entry {log_index}")
+        return StoredHead(*row)
+
+    # -- the one write -----------------------------------------------------------
+
+    def append(self, entries: list[Entry], nodes: list[tuple[int, int, bytes]], head: StoredHead) -> None:
+        """Entries, their subtree hashes and the head that covers them, in one fsync'd transaction."""
+        try:
+            with self._conn:
+                self._conn.executemany(
+                    f"INSERT INTO entries ({_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            e.log_index, e.agency_id, e.record_id, e.version, e.envelope, e.nonce, e.leaf_hash,
+                            e.accepted_ms, json.dumps(e.signer_keys), e.tlp, json.dumps(e.share_with),
+                        )
+                        for e in entries
+                    ],
+                )
+                self._conn.executemany("INSERT INTO nodes VALUES (?, ?, ?)", nodes)
+                self._conn.execute(
+                    "INSERT INTO tree_heads VALUES (?, ?, ?, ?, ?, ?)",
+                    (head.tree_size, head.root_hash, head.timestamp_ms, head.note, head.signature, head.key_id),
+                )
+        except sqlite3.OperationalError as exc:
+            # Disk full, read-only directory, I/O error: the transaction rolled
+            # back, so nothing of the batch is in the log and nothing was acknowledged.
+            raise Unavailable(f"the ledger cannot write ({exc}); nothing of this batch was stored") from None
+        if len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache.update(((level, idx), h) for level, idx, h in nodes)

@@ -1,0 +1,115 @@
+"""The gateway process: registry, ledger, sequencer and the gRPC services on mTLS."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from gateway import devca, keys
+from gateway.admission import Limits
+from gateway.config import Settings
+from gateway.ledger.log import Ledger
+from gateway.ledger.store import LedgerStore
+from gateway.registry import Registry
+from gateway.sequencer import Sequencer
+from gateway.services.exchange import ExchangeService
+from gateway.services.registry import RegistryService
+from gateway.services.transparency import TransparencyService
+from gateway.status import add_service
+from gateway.verifier import Verifier
+from regulink.v1 import exchange_pb2, registry_pb2, transparency_pb2
+
+log = logging.getLogger("regulink.gateway")
+
+SERVICES = (
+    (exchange_pb2.DESCRIPTOR.services_by_name["ExchangeService"], ExchangeService),
+    (registry_pb2.DESCRIPTOR.services_by_name["RegistryService"], RegistryService),
+    (transparency_pb2.DESCRIPTOR.services_by_name["TransparencyService"], TransparencyService),
+)
+
+
+@dataclass
+class FirstRun:
+    """What the gateway had to create on start, so the CLI can say so."""
+
+    created_tls: bool = False
+    created_log_key: bool = False
+
+
+def ensure_material(settings: Settings) -> FirstRun:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    first = FirstRun(created_tls=devca.ensure_ca(settings.tls))
+    if not settings.log_key_path.exists():
+        keys.write_private_key(keys.generate(), settings.log_key_path)
+        first.created_log_key = True
+    return first
+
+
+class Gateway:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.first_run = ensure_material(settings)
+        self.limits = Limits(max_envelope_bytes=settings.max_envelope_bytes)
+        self.registry = Registry(settings.registry_path)
+        self.ledger = Ledger(LedgerStore(settings.ledger_path), keys.load_private_key(settings.log_key_path),
+                             settings.origin)
+        self.sequencer = Sequencer(self.ledger)
+        self.verifier = Verifier(self.limits)
+        self.health = health.aio.HealthServicer()
+        self.server: grpc.aio.Server | None = None
+        self.port: int | None = None
+        self._appended = asyncio.Event()
+        self.sequencer.on_append.append(self._wake_subscribers)
+
+    def appended_event(self) -> asyncio.Event:
+        """An event set at the next append (subscribers wait on it)."""
+        return self._appended
+
+    def _wake_subscribers(self) -> None:
+        self._appended.set()
+        self._appended = asyncio.Event()
+
+    def _credentials(self) -> grpc.ServerCredentials:
+        tls = self.settings.tls
+        return grpc.ssl_server_credentials(
+            [((tls / "server-key.pem").read_bytes(), (tls / "server.pem").read_bytes())],
+            root_certificates=(tls / "ca.pem").read_bytes(),
+            require_client_auth=True,
+        )
+
+    async def start(self) -> int:
+        options = [
+            ("grpc.max_receive_message_length", self.settings.max_message_bytes),
+            ("grpc.max_send_message_length", self.settings.max_message_bytes),
+        ]
+        self.server = grpc.aio.server(options=options)
+        for descriptor, service in SERVICES:
+            add_service(self.server, descriptor, service(self))
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        names = [d.full_name for d, _ in SERVICES] + [health.SERVICE_NAME, reflection.SERVICE_NAME]
+        reflection.enable_server_reflection(names, self.server)
+        self.port = self.server.add_secure_port(self.settings.listen, self._credentials())
+        await self.sequencer.start()
+        await self.server.start()
+        for name in ["", *(d.full_name for d, _ in SERVICES)]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("gateway listening on port %s, log %s at size %d", self.port, self.ledger.origin, self.ledger.size)
+        return self.port
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """NOT_SERVING first, then finish in-flight calls and receipts, then close."""
+        await self.health.enter_graceful_shutdown()
+        if self.server is not None:
+            await self.server.stop(grace)
+        await self.sequencer.stop()
+        self.ledger.store.close()
+        self.registry.close()
+
+    async def wait(self) -> None:
+        assert self.server is not None
+        await self.server.wait_for_termination()

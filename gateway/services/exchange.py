@@ -1,0 +1,111 @@
+"""ExchangeService: Submit, SubmitStream, Subscribe."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from gateway.admission import admit, parse_record
+from gateway.errors import InvalidArgument, RegulinkError
+from gateway.identity import caller_agency
+from gateway.status import Malformed, to_rejection
+from graph.visibility import may_see
+from regulink.v1 import envelope_pb2, exchange_pb2
+
+if TYPE_CHECKING:
+    from gateway.server import Gateway
+
+# How many stream messages may be verified ahead of their receipts.
+READ_AHEAD = 8
+SUBSCRIBE_PAGE = 500
+
+
+class ExchangeService:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def Submit(self, request: exchange_pb2.SubmitRequest, context) -> exchange_pb2.SubmitResponse:
+        registry = self.gateway.registry.snapshot()
+        caller = caller_agency(context, registry)
+        if not request.HasField("envelope"):
+            raise InvalidArgument("an envelope is required", field="envelope")
+        candidate = admit(request.envelope, caller, registry, self.gateway.limits)
+        outcome = await self.gateway.sequencer.submit(candidate)
+        if isinstance(outcome, RegulinkError):
+            raise outcome
+        return exchange_pb2.SubmitResponse(receipt=outcome)
+
+    async def SubmitStream(self, request_iterator, context):
+        registry = self.gateway.registry.snapshot()
+        caller = caller_agency(context, registry)
+        pending: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
+
+        async def read() -> None:
+            # Verify the next messages while earlier ones wait for the disk.
+            async for request in request_iterator:
+                if isinstance(request, Malformed):
+                    await pending.put(request.error())
+                    return
+                await pending.put(await self._admit_all(request.envelopes, caller))
+            await pending.put(None)
+
+        reader = asyncio.create_task(read())
+        try:
+            while (item := await pending.get()) is not None:
+                if isinstance(item, RegulinkError):
+                    raise item
+                yield exchange_pb2.SubmitStreamResponse(results=[await self._result(x) for x in item])
+            await reader
+        finally:
+            reader.cancel()
+
+    async def _admit_all(self, envelopes, caller: str) -> list:
+        registry = self.gateway.registry.snapshot()
+        admitted = await self.gateway.verifier.admit_many(list(envelopes), caller, registry)
+        candidates = [a for a in admitted if not isinstance(a, RegulinkError)]
+        futures = iter(self.gateway.sequencer.submit_many(candidates))
+        return [a if isinstance(a, RegulinkError) else next(futures) for a in admitted]
+
+    async def _result(self, item) -> exchange_pb2.SubmitResult:
+        outcome = item if isinstance(item, RegulinkError) else await item
+        if isinstance(outcome, RegulinkError):
+            return exchange_pb2.SubmitResult(rejection=to_rejection(outcome))
+        return exchange_pb2.SubmitResult(receipt=outcome)
+
+    async def Subscribe(self, request: exchange_pb2.SubscribeRequest, context):
+        caller = caller_agency(context, self.gateway.registry.snapshot())
+        store = self.gateway.ledger.store
+        position = request.from_index
+        while True:
+            appended = self.gateway.appended_event()
+            entries = await self.gateway.sequencer.call(store.entries, position, SUBSCRIBE_PAGE)
+            for entry in entries:
+                position = entry.log_index + 1
+                if entry.envelope is None or not may_see(caller, entry.agency_id, entry.tlp, entry.share_with):
+                    continue
+                yield exchange_pb2.SubscribeResponse(entry=log_entry(entry, caller))
+            if len(entries) == SUBSCRIBE_PAGE:
+                continue
+            if request.stop_at_end:
+                return
+            await appended.wait()
+
+
+def log_entry(entry, caller: str) -> exchange_pb2.LogEntry:
+    envelope = envelope_pb2.Envelope.FromString(entry.envelope)
+    record = parse_record(envelope.payload)
+    message = exchange_pb2.LogEntry(
+        log_index=entry.log_index,
+        agency_id=entry.agency_id,
+        record_id=entry.record_id,
+        version=entry.version,
+    )
+    message.accepted_at.FromMilliseconds(entry.accepted_ms)
+    if entry.share_with and caller != entry.agency_id:
+        record.ClearField("share_with")
+        message.share_with_redacted = True
+    else:
+        message.envelope.CopyFrom(envelope)
+        message.nonce = entry.nonce
+    message.record.CopyFrom(record)
+    return message

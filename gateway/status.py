@@ -1,0 +1,135 @@
+"""RegulinkError -> gRPC status, in one place; and service registration that
+turns every failure into a clear status, never a traceback.
+
+Details follow google.rpc (grpc-status): a BadRequest naming the field, an
+ErrorInfo with the machine-readable reason, and for ALREADY_EXISTS the
+original Receipt. Anything unexpected becomes INTERNAL with a request id the
+operator finds in the log.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import uuid
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2, message_factory
+from google.protobuf.message import DecodeError
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from gateway.errors import AlreadyExists, InvalidArgument, RegulinkError
+from regulink.v1 import exchange_pb2
+
+log = logging.getLogger("regulink.gateway")
+DOMAIN = "regulink.v1"
+
+
+def to_status(error: RegulinkError) -> status_pb2.Status:
+    status = status_pb2.Status(code=code_pb2.Code.Value(error.code), message=str(error))
+    if error.violations:
+        bad_request = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                for v in error.violations
+            ]
+        )
+        status.details.add().Pack(bad_request)
+    status.details.add().Pack(error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN))
+    if isinstance(error, AlreadyExists) and error.receipt is not None:
+        status.details.add().Pack(error.receipt)
+    return status
+
+
+def to_rejection(error: RegulinkError) -> exchange_pb2.Rejection:
+    rejection = exchange_pb2.Rejection(
+        code=code_pb2.Code.Value(error.code), message=error.message, field=error.field, reason=error.reason
+    )
+    if isinstance(error, AlreadyExists) and error.receipt is not None:
+        rejection.original_receipt.CopyFrom(error.receipt)
+    return rejection
+
+
+async def _abort(context: grpc.aio.ServicerContext, error: Exception) -> None:
+    if isinstance(error, RegulinkError):
+        status = to_status(error)
+    else:
+        request_id = uuid.uuid4().hex[:12]
+        log.exception("internal error, request_id=%s", request_id)
+        status = status_pb2.Status(
+            code=code_pb2.INTERNAL, message=f"internal error; the operator can look up request id {request_id}"
+        )
+    await context.abort_with_status(rpc_status.to_status(status))
+
+
+class Malformed:
+    """Stands for a request message that did not parse (grpc would say INTERNAL)."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def error(self) -> InvalidArgument:
+        return InvalidArgument(f"the request is not a valid {self.type_name} protobuf message", reason="MALFORMED")
+
+
+def _lenient(message_class: type):
+    def deserialize(data: bytes) -> Any:
+        try:
+            return message_class.FromString(data)
+        except (DecodeError, RuntimeWarning, ValueError):
+            return Malformed(message_class.DESCRIPTOR.full_name)
+
+    return deserialize
+
+
+def _guard_unary(method):
+    @functools.wraps(method)
+    async def handler(request, context):
+        try:
+            if isinstance(request, Malformed):
+                raise request.error()
+            return await method(request, context)
+        except Exception as exc:  # noqa: BLE001 - mapped to a status, never a traceback
+            await _abort(context, exc)
+
+    return handler
+
+
+def _guard_stream(method):
+    @functools.wraps(method)
+    async def handler(request, context):
+        try:
+            if isinstance(request, Malformed):
+                raise request.error()
+            async for response in method(request, context):
+                yield response
+        except Exception as exc:  # noqa: BLE001
+            await _abort(context, exc)
+
+    return handler
+
+
+def add_service(server: grpc.aio.Server, service_descriptor, implementation: object) -> None:
+    """Register `implementation` for every RPC of the service, guarded."""
+    handlers = {}
+    for method in service_descriptor.methods:
+        request_class = message_factory.GetMessageClass(method.input_type)
+        response_class = message_factory.GetMessageClass(method.output_type)
+        impl = getattr(implementation, method.name)
+        streaming_out = method.server_streaming
+        wrapped = _guard_stream(impl) if streaming_out else _guard_unary(impl)
+        if inspect.isasyncgenfunction(impl) != streaming_out:
+            raise TypeError(f"{method.full_name}: implementation shape does not match the proto")
+        factory = {
+            (False, False): grpc.unary_unary_rpc_method_handler,
+            (False, True): grpc.unary_stream_rpc_method_handler,
+            (True, False): grpc.stream_unary_rpc_method_handler,
+            (True, True): grpc.stream_stream_rpc_method_handler,
+        }[(method.client_streaming, streaming_out)]
+        handlers[method.name] = factory(
+            wrapped, request_deserializer=_lenient(request_class), response_serializer=response_class.SerializeToString
+        )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service_descriptor.full_name, handlers),))

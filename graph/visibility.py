@@ -1,0 +1,33 @@
+"""TLP 2.0 visibility: may agency X see a record? (DESIGN decision 6)
+
+| marking              | visible to                                              |
+| -------------------- | ------------------------------------------------------- |
+| CLEAR, GREEN         | every registered agency                                 |
+| AMBER, AMBER+STRICT  | the author and the agencies in share_with               |
+| RED                  | the author and the agencies in share_with               |
+
+share_with only narrows: it is ignored for CLEAR and GREEN, and an AMBER or
+RED record with an empty list is its author's alone. Marking values are the
+proto enum numbers (regulink.v1.Tlp), so this module needs no proto import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+CLEAR, GREEN, AMBER, AMBER_STRICT, RED = 1, 2, 3, 4, 5
+NAMES = {CLEAR: "TLP:CLEAR", GREEN: "TLP:GREEN", AMBER: "TLP:AMBER", AMBER_STRICT: "TLP:AMBER+STRICT", RED: "TLP:RED"}
+COMMUNITY_WIDE = frozenset({CLEAR, GREEN})
+
+
+def may_see(viewer: str, author: str, tlp: int, share_with: Iterable[str]) -> bool:
+    if tlp in COMMUNITY_WIDE:
+        return True
+    if tlp not in NAMES:
+        return False  # unknown markings are treated as the most restrictive: nobody
+    return viewer == author or viewer in share_with
+
+
+def most_restrictive(markings: Iterable[int]) -> int:
+    """The marking an export or answer carries: the strictest of what it shows."""
+    return max(markings, default=CLEAR)

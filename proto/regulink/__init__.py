@@ -1,0 +1,1 @@
+"""Generated protobuf/gRPC code for the regulink API (see proto/generate.py)."""

@@ -1,0 +1,87 @@
+"""A real gateway on loopback with real mTLS, a registry of three agencies and their keys."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from gateway import config, devca, keys
+from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.server import Gateway
+from regulink.v1 import records_pb2
+
+AGENCIES = {
+    "mas-sg": ("Monetary Authority (foreign regulator)", "regulator", "SG"),
+    "tokyo-metro": ("Tokyo Metropolitan Government", "local-government", "JP-13"),
+    "npa-cyber": ("National Police Cyber Unit", "law-enforcement", "JP"),
+    "fsa-jp": ("Financial Services Agency", "regulator", "JP"),
+}
+
+
+@dataclass
+class Env:
+    gateway: Gateway
+    target: str
+    tls: Path
+    signing: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
+    clients: dict[str, AsyncClient] = field(default_factory=dict)
+
+    def client(self, agency_id: str) -> AsyncClient:
+        if agency_id not in self.clients:
+            self.clients[agency_id] = AsyncClient.connect(self.target, TlsFiles.for_agency(self.tls, agency_id))
+        return self.clients[agency_id]
+
+
+_counter = iter(range(10**9))
+
+
+def make_record(agency_id: str, *, record_id: str | None = None, version: int = 1, tlp: int = records_pb2.TLP_GREEN,
+                share_with: tuple[str, ...] = ()) -> records_pb2.CaseRecord:
+    issued = Timestamp()
+    issued.GetCurrentTime()
+    record = records_pb2.CaseRecord(
+        record_id=record_id or f"rec-{next(_counter)}-{time.monotonic_ns()}",
+        agency_id=agency_id,
+        case_reference="CASE-2026-001",
+        version=version,
+        issued_at=issued,
+        tlp=tlp,
+        share_with=list(share_with),
+        summary="Unregistered operator soliciting residents",
+    )
+    op = record.entities.add(ref="op", type=records_pb2.ENTITY_TYPE_ORGANIZATION, name="Example Coin Exchange Ltd")
+    op.roles.append(records_pb2.ENTITY_ROLE_UNAUTHORIZED_OPERATOR)
+    op.identifiers.add(kind="domain", value="example-coin.io")
+    wallet = record.entities.add(ref="w1", type=records_pb2.ENTITY_TYPE_CRYPTO_WALLET)
+    wallet.identifiers.add(kind="wallet", scheme="ETH", value="0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")
+    record.links.add(source="op", target="w1", type=records_pb2.LINK_TYPE_CONTROLS, evidence="inspection 2026-10")
+    return record
+
+
+@pytest.fixture(scope="session")
+async def env(tmp_path_factory) -> Env:
+    data = tmp_path_factory.mktemp("gateway")
+    settings = config.load(data_dir=data, listen="127.0.0.1:0", origin="test.regulink/log")
+    gateway = Gateway(settings)
+    for agency_id, (name, kind, jurisdiction) in AGENCIES.items():
+        gateway.registry.add_agency(agency_id, name, kind, jurisdiction)
+    port = await gateway.start()
+    environment = Env(gateway, f"localhost:{port}", settings.tls)
+    for agency_id in AGENCIES:
+        devca.issue_client(settings.tls, agency_id)
+        key = keys.generate()
+        gateway.registry.add_key(agency_id, keys.raw_public_key(key))
+        environment.signing[agency_id] = key
+    yield environment
+    for client in environment.clients.values():
+        await client.close()
+    await gateway.stop(1)
+
+
+def signed(env: Env, record: records_pb2.CaseRecord, *signers: str):
+    return sign_record(record, [env.signing[s] for s in (signers or (record.agency_id,))])
