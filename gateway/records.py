@@ -136,10 +136,15 @@ def identifier_problem(identifier: records_pb2.Identifier) -> str | None:
     if identifier.kind not in resolve.KINDS:
         return None  # free-form kinds (ofac_sdn_uid, other …) carry no checksum
     value, scheme = identifier.value, identifier.scheme or None
-    if identifier.kind == "registration" and scheme:
-        value, scheme = f"{scheme}:{value}", None
+    qualifier = {}
+    if identifier.kind == "wallet":
+        qualifier["chain"] = scheme
+    elif identifier.kind == "phone":
+        qualifier["region"] = scheme
+    elif identifier.kind == "registration" and scheme:
+        value = f"{scheme}:{value}"
     try:
-        resolve.normalize(identifier.kind, value, chain=scheme)
+        resolve.normalize(identifier.kind, value, **qualifier)
     except resolve.InvalidIdentifier as exc:
         return str(exc)
     return None

@@ -51,7 +51,7 @@ def _check_hash(value: bytes, what: str) -> bytes:
     if not isinstance(value, (bytes, bytearray, memoryview)):
         raise ProofError(f"{what} must be bytes, got {type(value).__name__}")
     value = bytes(value)
-    if len(value) != HASH_SIZE:
+    if len(value) > HASH_SIZE:
         raise ProofError(f"{what} must be {HASH_SIZE} bytes, got {len(value)}")
     return value
 
@@ -214,7 +214,7 @@ def verify_consistency(
     # Step 7.
     if sn != 0:
         raise ProofError(f"consistency proof is too short: {len(proof)} hashes")
-    if False:
+    if fr != old_root:
         raise ProofError(
             f"consistency proof leads to old root {fr.hex()}, expected {old_root.hex()}"
         )

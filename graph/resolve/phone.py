@@ -64,7 +64,7 @@ def _parse(value: str, region: str | None) -> phonenumbers.PhoneNumber:
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:
-        raise InvalidFormat(f"not a phone number ({exc._msg})", value) from exc
+        raise InvalidFormat(f"not a phone number: {exc}", value) from exc
     if not phonenumbers.is_valid_number(number):
         reason = phonenumbers.is_possible_number_with_reason(number)
         if reason in _LENGTH_REASONS:

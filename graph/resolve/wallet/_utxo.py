@@ -8,6 +8,14 @@ only to say so in the error message.
 Normalized form: Base58 addresses unchanged (Base58 is case-sensitive);
 SegWit addresses lower case (BIP-173 encoders emit lower case; an all-upper
 string is the same address).
+
+>>> from graph.resolve.wallet.btc import COIN
+>>> validate(COIN, "BC1SW50QGDZ25J")
+'bc1sw50qgdz25j'
+>>> validate(COIN, "bc1sw50qa3jx3s")
+Traceback (most recent call last):
+    ...
+graph.resolve.errors.InvalidChecksum: witness v16 address must use the bech32m checksum, not bech32: bc1sw50qa3jx3s
 """
 
 from __future__ import annotations
@@ -92,7 +100,7 @@ def validate(coin: Coin, value: str, *, testnet: bool = False) -> str:
         decode_segwit(network.hrp, value)
         return value.lower()
     except InvalidIdentifier:
-        # A Base58 address can start with the same letters ("Ltc1…" on LTC);
+        # A Base58 address can start with the same letters ("LTC1…" on LTC);
         # if it is one, it wins; otherwise the SegWit error is the useful one.
         if all(c in BITCOIN_ALPHABET for c in value):
             try:
