@@ -23,7 +23,7 @@ level 0 holds the leaf hashes themselves.
 
 from __future__ import annotations
 
-from typing import Iterable, Protocol, Sequence
+from typing import Iterable, Protocol
 
 from gateway.ledger.hashing import HASH_SIZE, empty_root, node_hash
 

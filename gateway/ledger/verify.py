@@ -51,7 +51,7 @@ def _check_hash(value: bytes, what: str) -> bytes:
     if not isinstance(value, (bytes, bytearray, memoryview)):
         raise ProofError(f"{what} must be bytes, got {type(value).__name__}")
     value = bytes(value)
-    if len(value) > HASH_SIZE:
+    if len(value) != HASH_SIZE:
         raise ProofError(f"{what} must be {HASH_SIZE} bytes, got {len(value)}")
     return value
 
@@ -98,9 +98,9 @@ def root_from_inclusion_proof(
             raise ProofError(f"inclusion proof is too long: {len(path)} hashes")
         # 4b.
         if _lsb(fn) or fn == sn:
-            r = _node_hash(p, r)
-            # 4b.ii: skip the levels where this node is the last one on the
-            # right border and has no sibling.
+            r = _node_hash(p, r)  # 4b.i
+            # 4b.ii: skip the levels where the node is the last on the right
+            # border with no sibling (RFC 9162 promotes it unchanged).
             if not _lsb(fn):
                 while not _lsb(fn) and fn != 0:
                     fn >>= 1
@@ -198,8 +198,8 @@ def verify_consistency(
             raise ProofError(f"consistency proof is too long: {len(proof)} hashes")
         # 6b.
         if _lsb(fn) or fn == sn:
-            fr = _node_hash(c, fr)
-            sr = _node_hash(c, sr)
+            fr = _node_hash(c, fr)  # 6b.i
+            sr = _node_hash(c, sr)  # 6b.ii
             # 6b.iii
             if not _lsb(fn):
                 while not _lsb(fn) and fn != 0:
