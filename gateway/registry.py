@@ -134,7 +134,7 @@ class Registry:
         if not jurisdiction.strip():
             raise InvalidArgument("an ISO 3166 jurisdiction is required, e.g. JP or SG", field="jurisdiction")
         try:
-            with self._lock, self._conn:
+            with self._lock, db.transaction(self._conn):
                 self._conn.execute(
                     "INSERT INTO agencies VALUES (?, ?, ?, ?, ?)",
                     (agency_id, name.strip(), kind, jurisdiction.strip().upper(), time.time()),
@@ -157,7 +157,7 @@ class Registry:
         if not_after is not None and not_after <= start:
             raise InvalidArgument("not_after must be later than not_before", field="not_after")
         try:
-            with self._lock, self._conn:
+            with self._lock, db.transaction(self._conn):
                 self._conn.execute(
                     "INSERT INTO keys VALUES (?, ?, ?, ?, ?, NULL, ?)",
                     (kid, agency_id, public_key, start, not_after, time.time()),
@@ -167,7 +167,7 @@ class Registry:
         return kid
 
     def revoke_key(self, key_id: str, *, at: float | None = None) -> None:
-        with self._lock, self._conn:
+        with self._lock, db.transaction(self._conn):
             cur = self._conn.execute(
                 "UPDATE keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
                 (time.time() if at is None else at, key_id),
@@ -177,7 +177,7 @@ class Registry:
 
     def expire_key(self, key_id: str, *, at: float | None = None) -> None:
         """Rotation: the old key stops signing at `at`; what it signed stays in the ledger."""
-        with self._lock, self._conn:
+        with self._lock, db.transaction(self._conn):
             cur = self._conn.execute(
                 "UPDATE keys SET not_after = ? WHERE key_id = ?", (time.time() if at is None else at, key_id)
             )
@@ -189,7 +189,7 @@ class Registry:
         snap = self.snapshot()
         snap.agency(agency_id)
         snap.agency(relay_id)
-        with self._lock, self._conn:
+        with self._lock, db.transaction(self._conn):
             self._conn.execute("INSERT OR IGNORE INTO relays VALUES (?, ?)", (agency_id, relay_id))
 
     # -- reads -----------------------------------------------------------------

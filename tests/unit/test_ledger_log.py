@@ -100,3 +100,17 @@ def test_receipt_names_the_bytes_it_commits_to(tmp_path):
     receipt, = ledger.append([c])
     assert receipt.envelope_sha256 == hashlib.sha256(c.envelope).digest()
     assert len(receipt.nonce) == 32
+
+
+def test_a_failed_batch_leaves_nothing_behind(tmp_path):
+    """Entries, nodes and head commit together or not at all (the kill -9 guarantee)."""
+    ledger = open_ledger(tmp_path)
+    ledger.append([candidate("a")])
+    store = ledger.store
+    head = store.latest_tree_head()
+    entry = store.entry(0)
+    clash = type(entry)(**{**entry.__dict__, "log_index": 1, "record_id": "b"})
+    with pytest.raises(Exception):
+        store.append([clash], [(0, 1, bytes(32))], head)  # the head of size 1 exists: the insert fails last
+    assert store.size() == 1 and store.entry(1) is None
+    assert store._conn.execute("SELECT COUNT(*) FROM nodes WHERE level = 0").fetchone()[0] == 1
