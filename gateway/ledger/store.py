@@ -163,7 +163,7 @@ class LedgerStore:
     def append(self, entries: list[Entry], nodes: list[tuple[int, int, bytes]], head: StoredHead) -> None:
         """Entries, their subtree hashes and the head that covers them, in one fsync'd transaction."""
         try:
-            with self._conn:
+            with db.transaction(self._conn):
                 self._conn.executemany(
                     f"INSERT INTO entries ({_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
