@@ -27,8 +27,8 @@ class Settings:
     tls_dir: Path | None = None
     max_envelope_bytes: int = 1 << 20
     max_message_bytes: int = 16 << 20
-    # Worker processes checking signatures besides the event loop (0 = in the loop).
-    verify_workers: int = 0
+    # Worker processes checking stream signatures: -1 = one per core (none on one core), 0 = in the event loop.
+    verify_workers: int = -1
 
     @property
     def tls(self) -> Path:
@@ -56,8 +56,8 @@ class Settings:
             raise ConfigError("max_envelope_bytes must be at least 1024")
         if self.max_message_bytes < self.max_envelope_bytes:
             raise ConfigError("max_message_bytes must be at least max_envelope_bytes")
-        if self.verify_workers < 0:
-            raise ConfigError("verify_workers must be 0 or more")
+        if self.verify_workers < -1:
+            raise ConfigError("verify_workers must be -1 (one per core), 0 (none) or a number of processes")
         return self
 
 

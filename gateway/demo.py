@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import signal
 import sys
 from importlib import resources
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from gateway import devca, keys, receipts
+from gateway import devca, keys, process, receipts
 from gateway.cli import read_records
 from gateway.client import AsyncClient, TlsFiles, sign_record
 from gateway.registry import Registry
@@ -52,26 +51,13 @@ def setup(data: Path) -> dict:
     return signing
 
 
-async def start(data: Path) -> tuple[asyncio.subprocess.Process, int]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "serve", "--data-dir", str(data), "--listen", "127.0.0.1:0",
-        "--origin", "demo.regulink/log", "--log-level", "WARNING", stdout=asyncio.subprocess.PIPE,
-    )
-    while True:
-        line = await asyncio.wait_for(process.stdout.readline(), 60)
-        if not line:
-            raise SystemExit("the gateway did not start; see the messages above")
-        if line.startswith(b"READY "):
-            return process, int(line.split()[1])
-
-
 async def main(data: Path) -> None:
     console.rule("[bold]regulink demo[/bold]")
     console.print(f"1. registering three agencies in {data}")
     signing = setup(data)
     console.print("2. starting the gateway (`regulink serve`, mTLS on loopback)")
-    process, port = await start(data)
-    target = f"localhost:{port}"
+    gateway = await process.start(data, "--origin", "demo.regulink/log", "--log-level", "WARNING")
+    target = gateway.target
     try:
         console.print(f"3. each agency signs its sample records and pushes them over SubmitStream to {target}")
         table = Table("agency", "record", "TLP", "log index", "tree size", "leaf hash")
@@ -107,8 +93,7 @@ async def main(data: Path) -> None:
                           f"(the AMBER record of mas-sg is shared with it; the tokyo-metro CLEAR/GREEN ones too)")
         console.print(f"[green]demo done[/green]: gateway data in {data}, log key id {keys.key_id(log_key)[:16]}…")
     finally:
-        process.send_signal(signal.SIGTERM)
-        await process.wait()
+        await gateway.stop()
 
 
 def records_tlp(record) -> str:

@@ -51,6 +51,18 @@ class RegulinkError(Exception):
     def __str__(self) -> str:
         return f"{self.field}: {self.message}" if self.field else self.message
 
+    def __reduce__(self):
+        # Errors cross process boundaries (signature checks run in worker
+        # processes); rebuild them with their state, whatever __init__ takes.
+        return _restore, (type(self), self.message, dict(self.__dict__))
+
+
+def _restore(cls: type[RegulinkError], message: str, state: dict) -> RegulinkError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 class InvalidArgument(RegulinkError):
     code = "INVALID_ARGUMENT"

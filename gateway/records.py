@@ -6,6 +6,7 @@ a partner fixes a record in one round trip; `RecordInvalid` names the first.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 
@@ -135,16 +136,22 @@ def identifier_problem(identifier: records_pb2.Identifier) -> str | None:
     """Checksum and format problems, from the one normalization registry (graph.resolve)."""
     if identifier.kind not in resolve.KINDS:
         return None  # free-form kinds (ofac_sdn_uid, other …) carry no checksum
-    value, scheme = identifier.value, identifier.scheme or None
+    return _normalization_problem(identifier.kind, identifier.value, identifier.scheme)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalization_problem(kind: str, value: str, scheme: str) -> str | None:
+    # Cached: the same wallets, domains and phones recur across records and
+    # checksums (keccak, IDNA) cost more than the signature check's remainder.
     qualifier = {}
-    if identifier.kind == "wallet":
+    if kind == "wallet":
         qualifier["chain"] = scheme
-    elif identifier.kind == "phone":
-        qualifier["region"] = scheme
-    elif identifier.kind == "registration" and scheme:
+    elif kind == "phone":
+        qualifier["region"] = scheme or None
+    elif kind == "registration" and scheme:
         value = f"{scheme}:{value}"
     try:
-        resolve.normalize(identifier.kind, value, **qualifier)
+        resolve.normalize(kind, value, **qualifier)
     except resolve.InvalidIdentifier as exc:
         return str(exc)
     return None

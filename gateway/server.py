@@ -21,7 +21,7 @@ from gateway.services.exchange import ExchangeService
 from gateway.services.registry import RegistryService
 from gateway.services.transparency import TransparencyService
 from gateway.status import add_service
-from gateway.verifier import Verifier
+from gateway.verifier import Verifier, worker_count
 from regulink.v1 import exchange_pb2, registry_pb2, transparency_pb2
 
 log = logging.getLogger("regulink.gateway")
@@ -59,7 +59,7 @@ class Gateway:
         self.ledger = Ledger(LedgerStore(settings.ledger_path), keys.load_private_key(settings.log_key_path),
                              settings.origin)
         self.sequencer = Sequencer(self.ledger)
-        self.verifier = Verifier(self.limits)
+        self.verifier = Verifier(self.limits, settings.registry_path, worker_count(settings.verify_workers))
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
         self.port: int | None = None
@@ -107,6 +107,7 @@ class Gateway:
         if self.server is not None:
             await self.server.stop(grace)
         await self.sequencer.stop()
+        self.verifier.close()
         self.ledger.store.close()
         self.registry.close()
 

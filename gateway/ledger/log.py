@@ -99,24 +99,26 @@ class Ledger:
             in_batch[(candidate.agency_id, candidate.record_id, candidate.version)] = index
             latest_in_batch[(candidate.agency_id, candidate.record_id)] = candidate.version
             outcomes.append(index)
+        fresh: dict[int, exchange_pb2.Receipt] = {}
         if new_entries:
-            self._commit(new_entries, now_ms)
-        return [self._answer(o) for o in outcomes]
+            head = signed_head_message(self._commit(new_entries, now_ms))
+            fresh = {e.log_index: self._receipt_for(e, head) for e in new_entries}
+        return [self._answer(o, fresh) for o in outcomes]
 
     def _decide(self, c: Candidate, in_batch: dict, latest_in_batch: dict) -> RegulinkError | int | None:
         """None when the candidate may be appended; otherwise why not (or the index it duplicates)."""
         key = (c.agency_id, c.record_id, c.version)
         if key in in_batch:
             return -1 - in_batch[key]  # duplicate of an entry of this very batch
-        existing = self.store.find(*key)
-        if existing is not None:
-            return AlreadyExists(
-                f"record {c.record_id} version {c.version} is already in the log at index {existing.log_index}",
-                receipt=self.receipt(existing.log_index),
-                field="record.version",
-            )
         latest = latest_in_batch.get((c.agency_id, c.record_id)) or self.store.latest_version(c.agency_id, c.record_id)
-        if latest is not None and c.version < latest:
+        if latest is not None and c.version <= latest:
+            existing = self.store.find(*key)
+            if existing is not None:
+                return AlreadyExists(
+                    f"record {c.record_id} version {c.version} is already in the log at index {existing.log_index}",
+                    receipt=self.receipt(existing.log_index),
+                    field="record.version",
+                )
             return StaleVersion(
                 f"record {c.record_id} is at version {latest}; version {c.version} is a replay of an older one",
                 field="record.version",
@@ -129,14 +131,16 @@ class Ledger:
                 return NotFound(f"record {target} not found", field=f"record.{name}.record_id")
         return None
 
-    def _commit(self, entries: list[Entry], now_ms: int) -> None:
+    def _commit(self, entries: list[Entry], now_ms: int) -> StoredHead:
         nodes = proof.completed_nodes(self.store, self._size, [e.leaf_hash for e in entries])
         new_size = self._size + len(entries)
         root = self._root_after(nodes, new_size)
         head = checkpoint.TreeHead(self.origin, new_size, root, now_ms)
         note, signature = checkpoint.sign(head, self.key)
-        self.store.append(entries, nodes, StoredHead(new_size, root, now_ms, note, signature, self.key_id))
+        head = StoredHead(new_size, root, now_ms, note, signature, self.key_id)
+        self.store.append(entries, nodes, head)
         self._size = new_size
+        return head
 
     def _root_after(self, nodes: list[tuple[int, int, bytes]], new_size: int) -> bytes:
         """The root of the grown tree, reading this batch's nodes before they are stored."""
@@ -148,17 +152,17 @@ class Ledger:
 
         return proof.root(_View(), new_size)
 
-    def _answer(self, outcome) -> exchange_pb2.Receipt | RegulinkError:
+    def _answer(self, outcome, fresh: dict[int, exchange_pb2.Receipt]) -> exchange_pb2.Receipt | RegulinkError:
         if isinstance(outcome, RegulinkError):
             return outcome
         if outcome < 0:
             index = -1 - outcome
             return AlreadyExists(
                 f"this envelope repeats the record at index {index} of the same batch",
-                receipt=self.receipt(index),
+                receipt=fresh[index],
                 field="record.version",
             )
-        return self.receipt(outcome)
+        return fresh[outcome]
 
     # -- answering -------------------------------------------------------------------
 
@@ -167,15 +171,17 @@ class Ledger:
         entry = self.store.entry(log_index)
         if entry is None:
             raise NotFound(f"no log entry {log_index}")
-        head = self.store.head_covering(log_index)
+        return self._receipt_for(entry, signed_head_message(self.store.head_covering(log_index)))
+
+    def _receipt_for(self, entry: Entry, head: transparency_pb2.SignedTreeHead) -> exchange_pb2.Receipt:
         accepted = Timestamp()
         accepted.FromMilliseconds(entry.accepted_ms)
         return exchange_pb2.Receipt(
-            log_index=log_index,
+            log_index=entry.log_index,
             nonce=entry.nonce,
             leaf_hash=entry.leaf_hash,
-            inclusion_proof=proof.inclusion_proof(self.store, log_index, head.tree_size),
-            tree_head=signed_head_message(head),
+            inclusion_proof=proof.inclusion_proof(self.store, entry.log_index, head.tree_size),
+            tree_head=head,
             agency_id=entry.agency_id,
             record_id=entry.record_id,
             version=entry.version,

@@ -36,35 +36,42 @@ class ExchangeService:
         return exchange_pb2.SubmitResponse(receipt=outcome)
 
     async def SubmitStream(self, request_iterator, context):
-        registry = self.gateway.registry.snapshot()
-        caller = caller_agency(context, registry)
-        pending: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
+        """Three stages, so every core and the disk stay busy:
+        read + check signatures (many messages at once, in worker processes),
+        hand to the sequencer in stream order (a v2 never overtakes its v1),
+        answer in stream order once durable."""
+        caller = caller_agency(context, self.gateway.registry.snapshot())
+        checking: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
+        sequenced: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
 
         async def read() -> None:
-            # Verify the next messages while earlier ones wait for the disk.
             async for request in request_iterator:
                 if isinstance(request, Malformed):
-                    await pending.put(request.error())
+                    await checking.put(request.error())
                     return
-                await pending.put(await self._admit_all(request.envelopes, caller))
-            await pending.put(None)
+                registry = self.gateway.registry.snapshot()
+                await checking.put(asyncio.ensure_future(
+                    self.gateway.verifier.admit_many(list(request.envelopes), caller, registry)))
+            await checking.put(None)
 
-        reader = asyncio.create_task(read())
+        async def sequence() -> None:
+            while (item := await checking.get()) is not None and not isinstance(item, RegulinkError):
+                admitted = await item
+                candidates = [a for a in admitted if not isinstance(a, RegulinkError)]
+                futures = iter(self.gateway.sequencer.submit_many(candidates))
+                await sequenced.put([a if isinstance(a, RegulinkError) else next(futures) for a in admitted])
+            await sequenced.put(item)
+
+        stages = [asyncio.create_task(read()), asyncio.create_task(sequence())]
         try:
-            while (item := await pending.get()) is not None:
+            while (item := await sequenced.get()) is not None:
                 if isinstance(item, RegulinkError):
                     raise item
                 yield exchange_pb2.SubmitStreamResponse(results=[await self._result(x) for x in item])
-            await reader
+            await asyncio.gather(*stages)
         finally:
-            reader.cancel()
-
-    async def _admit_all(self, envelopes, caller: str) -> list:
-        registry = self.gateway.registry.snapshot()
-        admitted = await self.gateway.verifier.admit_many(list(envelopes), caller, registry)
-        candidates = [a for a in admitted if not isinstance(a, RegulinkError)]
-        futures = iter(self.gateway.sequencer.submit_many(candidates))
-        return [a if isinstance(a, RegulinkError) else next(futures) for a in admitted]
+            for stage in stages:
+                stage.cancel()
 
     async def _result(self, item) -> exchange_pb2.SubmitResult:
         outcome = item if isinstance(item, RegulinkError) else await item

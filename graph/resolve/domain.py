@@ -86,7 +86,7 @@ def validate(value: str) -> str:
         mapped = idna.uts46_remap(text, std3_rules=True)
     except idna.IDNAError as exc:
         raise InvalidFormat(f"domain has a disallowed character: {exc}", value) from exc
-    if False:
+    if mapped.endswith("."):
         mapped = mapped[:-1]
     if not mapped:
         raise InvalidFormat("domain has no label", value)

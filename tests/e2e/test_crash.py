@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
-from gateway import devca, keys
+from gateway import devca, keys, process
 from gateway.client import AsyncClient, TlsFiles, sign_record
 from gateway.errors import AlreadyExists
 from gateway.registry import Registry
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import make_record
-
-
-async def start_gateway(data: Path) -> tuple[asyncio.subprocess.Process, int]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "serve", "--data-dir", str(data), "--listen", "127.0.0.1:0",
-        "--origin", "crash.test/log", stdout=asyncio.subprocess.PIPE, stderr=open(data / "gateway.err", "ab"),
-    )
-    while True:
-        line = await asyncio.wait_for(process.stdout.readline(), 30)
-        assert line, "the gateway exited before it was ready"
-        if line.startswith(b"READY "):
-            return process, int(line.split()[1])
 
 
 def prepare(data: Path):
@@ -49,24 +35,24 @@ async def test_acknowledged_records_survive_kill_9(tmp_path, trial):
     key = prepare(tmp_path)
     envelopes = [sign_record(make_record("fsa-jp"), [key]) for _ in range(3000)]
     tls = TlsFiles.for_agency(tmp_path / "tls", "fsa-jp")
-    process, port = await start_gateway(tmp_path)
+    gateway = await process.start(tmp_path, "--origin", "crash.test/log", stderr=open(tmp_path / "gateway.err", "ab"))
     acknowledged: list[tuple[exchange_pb2.Receipt, int]] = []
-    client = AsyncClient.connect(f"localhost:{port}", tls)
+    client = AsyncClient.connect(gateway.target, tls)
     try:
         async for outcome in client.submit_stream(envelopes, per_message=50):
             assert isinstance(outcome, exchange_pb2.Receipt)
             acknowledged.append((outcome, len(acknowledged)))
             if len(acknowledged) == 1200 + 37 * trial:
-                os.kill(process.pid, signal.SIGKILL)  # no goodbye: the disk is all that is left
+                os.kill(gateway.process.pid, signal.SIGKILL)  # no goodbye: the disk is all that is left
     except Exception:  # the stream breaks when the server dies
         pass
-    await process.wait()
+    await gateway.stop(signal.SIGKILL)
     await client.close()
     assert 1200 + 37 * trial <= len(acknowledged) < len(envelopes), "the kill must land mid-stream"
 
-    process, port = await start_gateway(tmp_path)
+    gateway = await process.start(tmp_path, "--origin", "crash.test/log", stderr=open(tmp_path / "gateway.err", "ab"))
     try:
-        async with AsyncClient.connect(f"localhost:{port}", tls) as client:
+        async with AsyncClient.connect(gateway.target, tls) as client:
             latest = await client.tree_head()
             for receipt, i in acknowledged:
                 await client.verify_receipt(receipt, envelopes[i])
@@ -80,5 +66,4 @@ async def test_acknowledged_records_survive_kill_9(tmp_path, trial):
                 await client.submit(envelopes[i])
             assert duplicate.value.receipt.log_index == receipt.log_index
     finally:
-        process.send_signal(signal.SIGTERM)
-        await process.wait()
+        assert await gateway.stop() == 0

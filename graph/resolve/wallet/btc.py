@@ -39,7 +39,7 @@ COIN = _utxo.Coin(MAINNET, TESTNET, other_hrps={"bcrt": "Bitcoin regtest"})
 
 
 def compact(value: str) -> str:
-    """Strip whitespace.
+    """Remove whitespace anywhere (the checksum guards the result).
 
     >>> compact(" 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2\\n")
     '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2'

@@ -1,35 +1,36 @@
 """Chain registry: chain codes, tickers and aliases to one canonical code.
 
-Canonical codes and what is accepted as naming them (case-insensitive;
-``_`` and spaces count as ``-``):
+Canonical codes and what is accepted as naming them (case-insensitive, and
+when matching these names ``_`` and spaces count as ``-``):
 
-========== ===================================================== ==========
-code       aliases                                                rule
-========== ===================================================== ==========
-BTC        XBT, BITCOIN                                           btc
-BTC-TESTNET TBTC, BITCOIN-TESTNET, BTC-TEST                       btc (test)
-ETH        ETHEREUM, ETHER, ERC20, ERC-20                          eth (EVM)
-ETC        ETHEREUM-CLASSIC                                        eth (EVM)
-BSC        BNB, BEP20, BEP-20, BNB-SMART-CHAIN, BINANCE-SMART-CHAIN eth (EVM)
-POL        MATIC, POLYGON, POLYGON-POS                             eth (EVM)
-ARB        ARBITRUM, ARBITRUM-ONE                                  eth (EVM)
-OP         OPTIMISM                                                eth (EVM)
-BASE       —                                                       eth (EVM)
-AVAX-C     AVAX-CCHAIN, AVALANCHE-C, AVALANCHE-C-CHAIN             eth (EVM)
-TRX        TRON, TRC20, TRC-20                                     tron
-LTC        LITECOIN                                                ltc
-LTC-TESTNET TLTC, LITECOIN-TESTNET, LTC-TEST                      ltc (test)
-XRP        RIPPLE, XRPL                                            xrp
-XRP-TESTNET XRPL-TESTNET, XRP-TEST                                xrp (test)
-========== ===================================================== ==========
+=========== ========================================================= ==========
+code        aliases                                                   rule
+=========== ========================================================= ==========
+BTC         XBT, BITCOIN                                              btc
+BTC-TESTNET TBTC, BITCOIN-TESTNET, BTC-TEST                           btc (test)
+ETH         ETHEREUM, ETHER, ERC20, ERC-20                            eth (EVM)
+ETC         ETHEREUM-CLASSIC                                          eth (EVM)
+BSC         BNB, BEP20, BEP-20, BNB-SMART-CHAIN, BINANCE-SMART-CHAIN  eth (EVM)
+POL         MATIC, POLYGON, POLYGON-POS                               eth (EVM)
+ARB         ARBITRUM, ARBITRUM-ONE                                    eth (EVM)
+OP          OPTIMISM                                                  eth (EVM)
+BASE        —                                                         eth (EVM)
+AVAX-C      AVAX-CCHAIN, AVALANCHE-C, AVALANCHE-C-CHAIN               eth (EVM)
+TRX         TRON, TRC20, TRC-20                                       tron
+LTC         LITECOIN                                                  ltc
+LTC-TESTNET TLTC, LITECOIN-TESTNET, LTC-TEST                          ltc (test)
+XRP         RIPPLE, XRPL                                              xrp
+XRP-TESTNET XRPL-TESTNET, XRP-TEST                                    xrp (test)
+=========== ========================================================= ==========
 
 ``BNB`` names BNB Smart Chain (the retired BNB Beacon Chain used ``bnb1…``
 bech32 addresses). Bare ``AVAX`` is deliberately *not* an alias: Avalanche's
 X- and P-chains use bech32 ``X-avax1…`` addresses, so an unqualified AVAX
 address goes to the fallback rather than being forced through EVM rules.
 
-Any other code is a *fallback chain*: the code is upper-cased (1..32
-characters of ``[A-Z0-9._-]``) and addresses follow :mod:`.generic`.
+Any other code is a *fallback chain*: the code is trimmed and upper-cased,
+nothing else (it must then be 1..32 characters of ``[A-Z0-9._-]``), and
+addresses follow :mod:`.generic`.
 
 >>> canonical_chain("bitcoin")
 'BTC'

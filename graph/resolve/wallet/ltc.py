@@ -34,7 +34,7 @@ COIN = _utxo.Coin(MAINNET, TESTNET, other_hrps={"rltc": "Litecoin regtest"})
 
 
 def compact(value: str) -> str:
-    """Strip whitespace.
+    """Remove whitespace anywhere (the checksum guards the result).
 
     >>> compact("ltc1qg42tkwuuxefutzxezdk del39gfstuap288mfea")
     'ltc1qg42tkwuuxefutzxezdkdel39gfstuap288mfea'
