@@ -20,6 +20,10 @@ ENTITY_REF = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 IDENTIFIER_KINDS = frozenset(
     {"wallet", "lei", "jp_cn", "registration", "domain", "url", "email", "phone", "iban", "ofac_sdn_uid", "other"}
 )
+TLP_VALUES = frozenset(records_pb2.Tlp.values()) - {records_pb2.TLP_UNSPECIFIED}
+ENTITY_TYPES = frozenset(records_pb2.EntityType.values()) - {records_pb2.ENTITY_TYPE_UNSPECIFIED}
+ENTITY_ROLES = frozenset(records_pb2.EntityRole.values()) - {records_pb2.ENTITY_ROLE_UNSPECIFIED}
+LINK_TYPES = frozenset(records_pb2.LinkType.values()) - {records_pb2.LINK_TYPE_UNSPECIFIED}
 MAX_TEXT = 4096
 MAX_SUMMARY = 65536
 # A record dated further ahead than this is refused: signers' clocks drift, forgers' more.
@@ -43,7 +47,7 @@ def check_record(record: records_pb2.CaseRecord, registry: Snapshot, *, now: flo
         bad("issued_at", "the issue time is required")
     elif record.issued_at.seconds > (time.time() if now is None else now) + FUTURE_SKEW_SECONDS:
         bad("issued_at", "lies in the future")
-    if record.tlp not in records_pb2.Tlp.values() or record.tlp == records_pb2.TLP_UNSPECIFIED:
+    if record.tlp not in TLP_VALUES:
         bad("tlp", "a TLP 2.0 marking is required (CLEAR, GREEN, AMBER, AMBER_STRICT or RED)")
     _check_share_with(record, registry, bad)
     if len(record.case_reference) > MAX_TEXT:
@@ -93,12 +97,12 @@ def _check_entities(record: records_pb2.CaseRecord, bad) -> set[str]:
         elif entity.ref in refs:
             bad(f"{at}.ref", f"ref {entity.ref!r} is used twice in the record")
         refs.add(entity.ref)
-        if entity.type not in records_pb2.EntityType.values() or entity.type == records_pb2.ENTITY_TYPE_UNSPECIFIED:
+        if entity.type not in ENTITY_TYPES:
             bad(f"{at}.type", "an entity type is required")
         if len(entity.name) > MAX_TEXT:
             bad(f"{at}.name", f"longer than {MAX_TEXT} characters")
         for j, role in enumerate(entity.roles):
-            if role not in records_pb2.EntityRole.values() or role == records_pb2.ENTITY_ROLE_UNSPECIFIED:
+            if role not in ENTITY_ROLES:
                 bad(f"{at}.roles[{j}]", "unknown role")
         for j, identifier in enumerate(entity.identifiers):
             _check_identifier(identifier, f"{at}.identifiers[{j}]", bad)
@@ -164,7 +168,7 @@ def _check_links(record: records_pb2.CaseRecord, refs: set[str], bad) -> None:
             ref = getattr(link, end)
             if ref not in refs:
                 bad(f"{at}.{end}", f"no entity with ref {ref[:64]!r} in this record")
-        if link.type not in records_pb2.LinkType.values() or link.type == records_pb2.LINK_TYPE_UNSPECIFIED:
+        if link.type not in LINK_TYPES:
             bad(f"{at}.type", "a link type is required")
         if len(link.evidence) > MAX_TEXT:
             bad(f"{at}.evidence", f"longer than {MAX_TEXT} characters")

@@ -113,7 +113,12 @@ def _guard_stream(method):
 
 
 def add_service(server: grpc.aio.Server, service_descriptor, implementation: object) -> None:
-    """Register `implementation` for every RPC of the service, guarded."""
+    """Register `implementation` for every RPC of the service, guarded.
+
+    Methods named in `implementation.raw_requests` receive the request bytes
+    unparsed (the implementation parses them where it is cheapest).
+    """
+    raw = getattr(implementation, "raw_requests", frozenset())
     handlers = {}
     for method in service_descriptor.methods:
         request_class = message_factory.GetMessageClass(method.input_type)
@@ -130,6 +135,8 @@ def add_service(server: grpc.aio.Server, service_descriptor, implementation: obj
             (True, True): grpc.stream_stream_rpc_method_handler,
         }[(method.client_streaming, streaming_out)]
         handlers[method.name] = factory(
-            wrapped, request_deserializer=_lenient(request_class), response_serializer=response_class.SerializeToString
+            wrapped,
+            request_deserializer=None if method.name in raw else _lenient(request_class),
+            response_serializer=response_class.SerializeToString,
         )
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service_descriptor.full_name, handlers),))

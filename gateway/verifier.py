@@ -4,7 +4,8 @@ Signature checks dominate ingest and cryptography's Ed25519 holds the GIL,
 so a stream's envelopes are checked in worker processes, each with its own
 read-only view of the registry (refreshed when the registry changes). A
 single envelope (unary Submit) is checked in the event loop: a round trip to
-a worker would cost more than the check.
+a worker would cost more than the check. Each stream message goes to one
+worker whole; several messages of a stream are checked at once.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from gateway.admission import Limits, admit
-from gateway.errors import RegulinkError
+from google.protobuf.message import DecodeError
+
+from gateway.errors import InvalidArgument, RegulinkError
 from gateway.ledger.log import Candidate
 from gateway.registry import Registry, Snapshot
-from regulink.v1 import envelope_pb2
+from gateway.status import Malformed
+from regulink.v1 import envelope_pb2, exchange_pb2
 
 Admitted = Candidate | RegulinkError
-# Below this many envelopes, shipping them to a worker costs more than it saves.
-INLINE_BELOW = 16
 
 
 def admit_or_error(envelope: envelope_pb2.Envelope, caller: str, registry: Snapshot, limits: Limits) -> Admitted:
@@ -59,10 +61,18 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _admit_serialized(blobs: list[bytes], caller: str) -> list[Admitted]:
+def admit_message(message: bytes, caller: str, registry: Snapshot, limits: Limits) -> list[Admitted] | InvalidArgument:
+    """Every envelope of one serialized SubmitStreamRequest, or why the message is unreadable."""
+    try:
+        request = exchange_pb2.SubmitStreamRequest.FromString(message)
+    except DecodeError:
+        return Malformed(exchange_pb2.SubmitStreamRequest.DESCRIPTOR.full_name).error()
+    return [admit_or_error(envelope, caller, registry, limits) for envelope in request.envelopes]
+
+
+def _admit_in_worker(message: bytes, caller: str) -> list[Admitted] | InvalidArgument:
     assert _worker_registry is not None and _worker_limits is not None
-    snapshot = _worker_registry.snapshot()
-    return [admit_or_error(envelope_pb2.Envelope.FromString(b), caller, snapshot, _worker_limits) for b in blobs]
+    return admit_message(message, caller, _worker_registry.snapshot(), _worker_limits)
 
 
 # -- gateway side ----------------------------------------------------------------------------
@@ -90,17 +100,15 @@ class Verifier:
                 initargs=(str(registry_path), limits),
             )
 
-    async def admit_many(self, envelopes: list[envelope_pb2.Envelope], caller: str, registry: Snapshot) -> list[Admitted]:
-        if self._pool is None or len(envelopes) < INLINE_BELOW:
-            return [admit_or_error(e, caller, registry, self.limits) for e in envelopes]
-        loop = asyncio.get_running_loop()
-        blobs = [e.SerializeToString() for e in envelopes]
-        size = -(-len(blobs) // self.workers)
-        parts = await asyncio.gather(*(
-            loop.run_in_executor(self._pool, _admit_serialized, blobs[i:i + size], caller)
-            for i in range(0, len(blobs), size)
-        ))
-        return [admitted for part in parts for admitted in part]
+    async def admit_message(self, message: bytes, caller: str, registry: Snapshot) -> list[Admitted] | InvalidArgument:
+        """Parse and check one stream message; in a worker when there are workers.
+
+        The message travels to the worker as the bytes gRPC received, so the
+        gateway process never parses or re-serializes the envelopes.
+        """
+        if self._pool is None:
+            return admit_message(message, caller, registry, self.limits)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, _admit_in_worker, message, caller)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from gateway.admission import admit, parse_record
 from gateway.errors import InvalidArgument, RegulinkError
 from gateway.identity import caller_agency
-from gateway.status import Malformed, to_rejection
+from gateway.status import to_rejection
 from graph.visibility import may_see
 from regulink.v1 import envelope_pb2, exchange_pb2
 
@@ -21,6 +21,9 @@ SUBSCRIBE_PAGE = 500
 
 
 class ExchangeService:
+    # SubmitStream messages are parsed where their signatures are checked (gateway.verifier).
+    raw_requests = frozenset({"SubmitStream"})
+
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
 
@@ -45,22 +48,21 @@ class ExchangeService:
         sequenced: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
 
         async def read() -> None:
-            async for request in request_iterator:
-                if isinstance(request, Malformed):
-                    await checking.put(request.error())
-                    return
+            async for message in request_iterator:
                 registry = self.gateway.registry.snapshot()
-                await checking.put(asyncio.ensure_future(
-                    self.gateway.verifier.admit_many(list(request.envelopes), caller, registry)))
+                await checking.put(asyncio.ensure_future(self.gateway.verifier.admit_message(message, caller, registry)))
             await checking.put(None)
 
         async def sequence() -> None:
-            while (item := await checking.get()) is not None and not isinstance(item, RegulinkError):
+            while (item := await checking.get()) is not None:
                 admitted = await item
+                if isinstance(admitted, RegulinkError):  # the message itself did not parse
+                    await sequenced.put(admitted)
+                    return
                 candidates = [a for a in admitted if not isinstance(a, RegulinkError)]
                 futures = iter(self.gateway.sequencer.submit_many(candidates))
                 await sequenced.put([a if isinstance(a, RegulinkError) else next(futures) for a in admitted])
-            await sequenced.put(item)
+            await sequenced.put(None)
 
         stages = [asyncio.create_task(read()), asyncio.create_task(sequence())]
         try:
