@@ -18,6 +18,7 @@ from typing import Annotated, Optional
 import typer
 from google.protobuf import json_format
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -51,7 +52,7 @@ DEFAULT_TARGET = "localhost:7443"
 
 
 def fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(1)
 
 
@@ -359,6 +360,29 @@ def verify_receipt(
             fail(f"{receipts_file}:{n}: receipt for {receipt.record_id} does not verify: {exc}")
         checked += 1
     out.print(f"{checked} receipts verify")
+
+
+@app.command("log-info", rich_help_panel="Partner")
+def log_info(
+    as_agency: Annotated[str, typer.Option("--as", envvar="REGULINK_AGENCY", help="Your agency id.")],
+    target: Target = DEFAULT_TARGET,
+    tls_dir: TlsDir = None,
+) -> None:
+    """Print the log's origin and public key (pin it; `verify-receipt --log-key` takes the hex).
+
+    Example: regulink log-info --as fsa-jp
+    """
+    tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
+
+    async def run():
+        async with AsyncClient.connect(target, tls) as client:
+            return await client.log_key()
+
+    try:
+        key, origin = asyncio.run(run())
+    except errors.RegulinkError as exc:
+        fail(f"{exc.code}: {exc}")
+    out.print(f"origin  {origin}\nkey     {keys.raw_public_key(key).hex()}\nkey id  {keys.key_id(key)}")
 
 
 @app.command(rich_help_panel="Partner")
