@@ -31,3 +31,23 @@ def may_see(viewer: str, author: str, tlp: int, share_with: Iterable[str]) -> bo
 def most_restrictive(markings: Iterable[int]) -> int:
     """The marking an export or answer carries: the strictest of what it shows."""
     return max(markings, default=CLEAR)
+
+
+EVERYONE = "*"
+
+
+def readers(author: str, tlp: int, share_with: Iterable[str]) -> tuple[str, ...]:
+    """Who may see a record, as stored on graph elements: ("*",) or the author and recipients.
+
+    Queries keep an element when `"*"` or the asking agency is among the
+    readers of at least one record asserting it (the same rule as may_see).
+    """
+    if tlp in COMMUNITY_WIDE:
+        return (EVERYONE,)
+    if tlp not in NAMES:
+        return (author,)
+    return (author, *sorted(set(share_with) - {author}))
+
+
+def readable_by(viewer: str, element_readers: Iterable[str]) -> bool:
+    return EVERYONE in element_readers or viewer in element_readers

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import domain, email, jp_cn, lei, phone, registration, url, wallet
+from . import domain, email, iban, jp_cn, lei, phone, registration, url, wallet
 from .errors import InvalidChecksum, InvalidFormat, InvalidIdentifier, InvalidLength, UnknownKind
 from .url import website_domain
 from .wallet import normalize_wallet, xrp_tag
@@ -63,6 +63,7 @@ _MODULES: dict[str, ModuleType] = {
     "url": url,
     "email": email,
     "phone": phone,
+    "iban": iban,
 }
 KINDS: tuple[str, ...] = tuple(_MODULES)
 _KIND_ALIASES = {"jp_corporate_number": "jp_cn"}

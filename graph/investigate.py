@@ -1,0 +1,324 @@
+"""Investigators' questions over the graph, answered for one agency at a time.
+
+Every step goes through the visibility filter twice: in Cypher (an element
+needs "*" or the agency among its readers) and in graph.view (facts only
+from readable sources). Traversals are breadth-first, one hop per query,
+with a fan-out cap per node so a hub wallet with thousands of links cannot
+flood an answer (the answer says it was truncated). Paths are searched the
+same way, so a path never steps on anything the agency may not see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from graph import queries, resolve
+from graph.store import GraphStore
+from graph.view import EdgeView, NodeView, Subgraph, edge_view, node_view
+from graph import names as name_match
+
+FANOUT = 200
+MAX_NODES = 2000
+OPERATOR_ROLE = "unauthorized_operator"
+
+
+@dataclass
+class Window:
+    """Keep only sources seen inside [since_ms, until_ms] (0 = open)."""
+
+    since_ms: int = 0
+    until_ms: int = 0
+
+    def keep(self, view):
+        if view is None or (not self.since_ms and not self.until_ms):
+            return view
+        view.sources = [s for s in view.sources if (not self.since_ms or s["seen_ms"] >= self.since_ms)
+                        and (not self.until_ms or s["seen_ms"] <= self.until_ms)]
+        return view if view.sources else None
+
+
+def identifier_keys(query: str) -> list[str]:
+    """Every strong key the text could be: a wallet on any chain whose checksum it passes, a domain …"""
+    from graph.project import identifier_key
+
+    text = query.strip()
+    keys: list[str] = []
+    for kind, scheme in (("wallet", "BTC"), ("wallet", "ETH"), ("wallet", "TRX"), ("wallet", "LTC"),
+                         ("wallet", "XRP"), ("lei", ""), ("jp_cn", ""), ("iban", ""), ("email", ""),
+                         ("phone", ""), ("url", ""), ("domain", "")):
+        try:
+            key = identifier_key(kind, text, scheme)
+        except (resolve.InvalidIdentifier, TypeError, ValueError):
+            continue
+        if key not in keys:
+            keys.append(key)
+    # An EVM address is the same key text on every EVM chain.
+    for key in list(keys):
+        if key.startswith("wallet:ETH:"):
+            address = key.split(":", 2)[2]
+            keys += [f"wallet:{chain}:{address}" for chain in ("ETC", "BSC", "POL", "ARB", "OP", "BASE", "AVAX-C")]
+    return keys
+
+
+class Investigator:
+    def __init__(self, store: GraphStore, agency_kinds: Callable[[], dict[str, str]] = dict) -> None:
+        self.store = store
+        self.agency_kinds = agency_kinds
+
+    # -- building blocks -----------------------------------------------------------------------
+
+    async def nodes(self, keys: list[str], viewer: str, window: Window = Window()) -> dict[str, NodeView]:
+        if not keys:
+            return {}
+        rows = await self.store.read(queries.NODES_BY_KEY, keys=keys, agency=viewer)
+        views = {}
+        for row in rows:
+            view = window.keep(node_view(row["key"], row["labels"], row["src"], viewer))
+            if view is not None:
+                views[row["key"]] = view
+        return views
+
+    async def node(self, key: str, viewer: str) -> NodeView | None:
+        return (await self.nodes([key], viewer)).get(key)
+
+    async def _expand(self, keys: list[str], viewer: str, edge_types: list[str], window: Window,
+                      fanout: int = FANOUT) -> tuple[dict[str, list[tuple[str, EdgeView]]], dict[str, NodeView], bool]:
+        """Neighbours of each key: origin -> [(neighbour key, edge)], the neighbour views, whether a hub was cut."""
+        rows = await self.store.read(queries.EXPAND, keys=keys, agency=viewer, fanout_plus_one=fanout + 1)
+        per_origin: dict[str, list[tuple[str, EdgeView]]] = {}
+        views: dict[str, NodeView] = {}
+        counts: dict[str, int] = {}
+        truncated = False
+        for row in rows:
+            origin = row["origin"]
+            counts[origin] = counts.get(origin, 0) + 1
+            if counts[origin] > fanout:
+                truncated = True
+                continue
+            if edge_types and row["type"] not in edge_types:
+                continue
+            source, target = (origin, row["key"]) if row["source"] == origin else (row["key"], origin)
+            edge = window.keep(edge_view(source, row["type"], target, row["rsrc"], viewer))
+            neighbour = views.get(row["key"]) or window.keep(node_view(row["key"], row["labels"], row["src"], viewer))
+            if edge is None or neighbour is None:
+                continue
+            views[row["key"]] = neighbour
+            per_origin.setdefault(origin, []).append((row["key"], edge))
+        return per_origin, views, truncated
+
+    async def _edges_among(self, subgraph: Subgraph, viewer: str, edge_types: list[str], window: Window) -> None:
+        rows = await self.store.read(queries.EDGES_AMONG, keys=list(subgraph.nodes), agency=viewer)
+        for row in rows:
+            if edge_types and row["type"] not in edge_types:
+                continue
+            edge = window.keep(edge_view(row["source"], row["type"], row["target"], row["rsrc"], viewer))
+            if edge is not None:
+                subgraph.add_edge(edge)
+
+    # -- questions ----------------------------------------------------------------------------------
+
+    async def search(self, query: str, viewer: str, types: list[str] | None = None, limit: int = 50,
+                     offset: int = 0) -> list[tuple[NodeView, str, float]]:
+        hits: list[tuple[NodeView, str, float]] = []
+        for view in (await self.nodes(identifier_keys(query), viewer)).values():
+            hits.append((view, "identifier", 100.0))
+        normalized = name_match.normalize(query)
+        if len(normalized) >= 2:
+            rows = await self.store.read(queries.SEARCH_NAMES, q=normalized, agency=viewer, skip=0,
+                                         limit=(offset + limit) * 4 + 50)
+            for row in rows:
+                view = node_view(row["key"], row["labels"], row["src"], viewer)
+                if view is None or any(h[0].key == view.key for h in hits):
+                    continue
+                # The hit must come from a name the viewer may see, not from a hidden source's name.
+                best = max((name_match.score(query, name) for name in view.names), default=0.0)
+                visible_norms = {name_match.normalize(n) for n in view.names}
+                if any(normalized in n for n in visible_norms):
+                    hits.append((view, "name", max(best, 60.0)))
+        if types:
+            hits = [h for h in hits if h[0].type in types]
+        hits.sort(key=lambda h: (-h[2], h[0].key))
+        return hits[offset:offset + limit]
+
+    async def card(self, key: str, viewer: str) -> tuple[NodeView, Subgraph] | None:
+        view = await self.node(key, viewer)
+        if view is None:
+            return None
+        around = await self.neighbourhood(key, viewer, hops=1, node_limit=100)
+        return view, around
+
+    async def neighbourhood(self, key: str, viewer: str, *, hops: int = 2, node_types: list[str] | None = None,
+                            edge_types: list[str] | None = None, window: Window = Window(),
+                            node_limit: int = 200) -> Subgraph:
+        node_limit = max(1, min(node_limit, MAX_NODES))
+        start = (await self.nodes([key], viewer, window)).get(key)
+        subgraph = Subgraph()
+        if start is None:
+            return subgraph
+        subgraph.nodes[key] = start
+        frontier = [key]
+        for _ in range(hops):
+            if not frontier:
+                break
+            per_origin, views, cut = await self._expand(frontier, viewer, edge_types or [], window)
+            subgraph.truncated |= cut
+            next_frontier = []
+            for origin in frontier:
+                for neighbour, _edge in per_origin.get(origin, []):
+                    if neighbour in subgraph.nodes:
+                        continue
+                    if node_types and views[neighbour].type not in node_types:
+                        continue
+                    if len(subgraph.nodes) >= node_limit:
+                        subgraph.truncated = True
+                        break
+                    subgraph.nodes[neighbour] = views[neighbour]
+                    next_frontier.append(neighbour)
+            frontier = next_frontier
+        await self._edges_among(subgraph, viewer, edge_types or [], window)
+        return subgraph
+
+    async def paths(self, source: str, target: str, viewer: str, *, max_hops: int = 6,
+                    all_shortest: bool = False, limit: int = 25) -> tuple[list[list[str]], Subgraph]:
+        """Shortest paths over visible elements only (bidirectional breadth-first search)."""
+        ends = await self.nodes([source, target], viewer)
+        if len(ends) < 2 or source == target:
+            return [], Subgraph()
+        parents = {source: {source: set()}, target: {target: set()}}  # side -> node -> parents toward that end
+        frontiers = {source: [source], target: [target]}
+        views = dict(ends)
+        edges: dict[frozenset, EdgeView] = {}
+        meeting: set[str] = set()
+        depth = 0
+        while depth < max_hops and not meeting and frontiers[source] and frontiers[target]:
+            side = source if len(frontiers[source]) <= len(frontiers[target]) else target
+            per_origin, found, _ = await self._expand(frontiers[side], viewer, [], Window())
+            views.update(found)
+            new_frontier: dict[str, None] = {}  # ordered set: this level's new nodes
+            seen = parents[side]
+            for origin in frontiers[side]:
+                for neighbour, edge in per_origin.get(origin, []):
+                    edges.setdefault(frozenset((origin, neighbour)), edge)
+                    if neighbour not in seen:
+                        seen[neighbour] = set()
+                        new_frontier[neighbour] = None
+                    if neighbour in new_frontier:  # every parent on this level leads to a shortest path
+                        seen[neighbour].add(origin)
+            frontiers[side] = list(new_frontier)
+            meeting = set(parents[source]) & set(parents[target])
+            depth += 1
+        if not meeting:
+            return [], Subgraph()
+        found_paths = []
+        for middle in sorted(meeting):
+            for left in _walk(parents[source], middle):
+                for right in _walk(parents[target], middle):
+                    found_paths.append(list(reversed(left)) + right[1:])
+        shortest = min(map(len, found_paths))
+        found_paths = sorted({tuple(p) for p in found_paths if len(p) == shortest})
+        found_paths = [list(p) for p in found_paths[: (limit if all_shortest else 1)]]
+        subgraph = Subgraph()
+        for path in found_paths:
+            for key in path:
+                subgraph.nodes[key] = views[key]
+            for a, b in zip(path, path[1:]):
+                subgraph.add_edge(edges[frozenset((a, b))])
+        return found_paths, subgraph
+
+    async def overlaps(self, viewer: str, *, min_agencies: int = 2, different_kinds: bool = False,
+                       types: list[str] | None = None, limit: int = 100,
+                       offset: int = 0) -> list[tuple[NodeView, list[str], list[str]]]:
+        kinds = self.agency_kinds()
+        found = []
+        skip = 0
+        while len(found) < offset + limit:
+            rows = await self.store.read(queries.OVERLAP_CANDIDATES, min_agencies=max(2, min_agencies),
+                                         agency=viewer, skip=skip, limit=500)
+            for row in rows:
+                view = node_view(row["key"], row["labels"], row["src"], viewer)
+                if view is None or (types and view.type not in types):
+                    continue
+                agencies = view.agencies  # counted from visible sources only
+                agency_kinds = sorted({kinds.get(a, "other") for a in agencies})
+                if len(agencies) >= min_agencies and (not different_kinds or len(agency_kinds) >= 2):
+                    found.append((view, agencies, agency_kinds))
+            if len(rows) < 500:
+                break
+            skip += 500
+        return found[offset:offset + limit]
+
+    async def operators_near(self, key: str, viewer: str, *, hops: int = 3
+                             ) -> tuple[list[tuple[NodeView, int, list[str]]], Subgraph]:
+        start = await self.node(key, viewer)
+        if start is None:
+            return [], Subgraph()
+        parents: dict[str, str | None] = {key: None}
+        depth_of = {key: 0}
+        views = {key: start}
+        edges: dict[frozenset, EdgeView] = {}
+        frontier = [key]
+        for depth in range(1, hops + 1):
+            per_origin, found, _ = await self._expand(frontier, viewer, [], Window())
+            next_frontier = []
+            for origin in frontier:
+                for neighbour, edge in per_origin.get(origin, []):
+                    edges.setdefault(frozenset((origin, neighbour)), edge)
+                    if neighbour not in parents:
+                        parents[neighbour] = origin
+                        depth_of[neighbour] = depth
+                        views[neighbour] = found[neighbour]
+                        next_frontier.append(neighbour)
+            frontier = next_frontier
+        operators = []
+        subgraph = Subgraph(nodes={key: start})
+        for node_key, view in views.items():
+            if node_key == key or OPERATOR_ROLE not in view.roles:
+                continue
+            path = [node_key]
+            while parents[path[-1]] is not None:
+                path.append(parents[path[-1]])
+            path.reverse()
+            operators.append((view, depth_of[node_key], path))
+            for a, b in zip(path, path[1:]):
+                subgraph.nodes[b] = views[b]
+                subgraph.add_edge(edges[frozenset((a, b))])
+        operators.sort(key=lambda o: (o[1], o[0].key))
+        return operators, subgraph
+
+    async def analyze(self, key: str, viewer: str, *, hops: int = 2, node_limit: int = 500):
+        """Communities (Louvain) and centrality ranking of the visible neighbourhood (networkx)."""
+        subgraph = await self.neighbourhood(key, viewer, hops=hops, node_limit=node_limit)
+        graph = to_networkx(subgraph)
+        if graph.number_of_nodes() == 0:
+            return [], [], subgraph
+        undirected = graph.to_undirected()
+        communities = nx.community.louvain_communities(undirected, seed=7) if undirected.number_of_edges() else [
+            {n} for n in undirected.nodes]
+        betweenness = nx.betweenness_centrality(undirected)
+        pagerank = nx.pagerank(graph) if graph.number_of_edges() else {n: 1 / len(graph) for n in graph}
+        degree = nx.degree_centrality(undirected) if len(graph) > 1 else {n: 0.0 for n in graph}
+        ranking = sorted(
+            ((n, degree[n], betweenness[n], pagerank[n]) for n in graph.nodes),
+            key=lambda r: (-r[2], -r[3], r[0]),
+        )
+        ordered = sorted((sorted(c) for c in communities), key=lambda c: (-len(c), c))
+        return ordered, ranking, subgraph
+
+
+def _walk(parents: dict[str, set[str]], node: str) -> list[list[str]]:
+    """All parent chains from node back to the search root: [node, …, root]."""
+    if not parents[node]:
+        return [[node]]
+    return [[node, *rest] for parent in sorted(parents[node]) for rest in _walk(parents, parent)]
+
+
+def to_networkx(subgraph: Subgraph) -> nx.MultiDiGraph:
+    graph = nx.MultiDiGraph()
+    for key, view in subgraph.nodes.items():
+        graph.add_node(key, type=view.type, label=view.caption)
+    for (source, rel_type, target), _edge in subgraph.edges.items():
+        graph.add_edge(source, target, key=rel_type, type=rel_type)
+    return graph

@@ -1,0 +1,77 @@
+"""Names never merge entities; they only suggest: normalized, transliterated,
+legal-form-aware comparison that scores POSSIBLY_SAME_AS candidates.
+
+    "株式会社ルーメンクレスト"      -> "ruumenkuresuto"   (legal form dropped, Hepburn romaji)
+    "Lumen Crest Exchange Pte Ltd" -> "lumen crest exchange"
+    consonant skeletons            -> "rmnkrst" / "rmnkrstxchng"
+
+The skeleton (l->r, c/q->k, v->b, vowels dropped) lets a katakana rendering
+meet its Latin original, since Japanese adds vowels and has no l/r contrast.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import cleanco
+import pykakasi
+from anyascii import anyascii
+from rapidfuzz import fuzz
+
+# Japanese legal forms, which cleanco does not know (it handles Ltd, Inc., Pte, GmbH, K.K. …).
+JAPANESE_LEGAL_FORMS = ("株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "一般社団法人", "一般財団法人",
+                        "特定非営利活動法人", "(株)", "(有)", "(同)", "㈱", "㈲")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_SKELETON_MAP = str.maketrans({"l": "r", "c": "k", "q": "k", "v": "b"})
+_VOWELS = re.compile(r"[aeiouy]+")
+THRESHOLD = 85.0
+
+
+@functools.cache
+def _kakasi() -> pykakasi.kakasi:
+    return pykakasi.kakasi()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def normalize(name: str) -> str:
+    """Lower-case ASCII words with legal forms removed; '' when nothing is left."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    for form in JAPANESE_LEGAL_FORMS:
+        text = text.replace(form, " ")
+    text = cleanco.basename(text) or text
+    if _JAPANESE.search(text):
+        text = " ".join(part["hepburn"] for part in _kakasi().convert(text))
+    else:
+        text = anyascii(text)
+    return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
+
+
+def skeleton(normalized: str) -> str:
+    compact = normalized.replace(" ", "").translate(_SKELETON_MAP)
+    return compact[:1] + _VOWELS.sub("", compact[1:])
+
+
+def block_keys(name: str) -> set[str]:
+    """Keys under which candidates are looked for: each word of 3+ letters and the skeleton's start."""
+    normalized = normalize(name)
+    keys = {f"w:{word}" for word in normalized.split() if len(word) >= 3}
+    bone = skeleton(normalized)
+    if len(bone) >= 4:
+        keys.add(f"s:{bone[:4]}")
+    return keys
+
+
+def score(a: str, b: str) -> float:
+    """0..100: how alike two names are once normalized (word order ignored)."""
+    left, right = normalize(a), normalize(b)
+    if not left or not right:
+        return 0.0
+    words = fuzz.token_sort_ratio(left, right)
+    bones = sorted((skeleton(left), skeleton(right)), key=len)
+    sounds = 0.95 * fuzz.ratio(*bones) if len(bones[0]) >= 4 else 0.0
+    # One name the start of the other ("Lumen Crest" / "Lumen Crest Exchange"): a weaker hint.
+    prefix = 0.9 * fuzz.ratio(bones[0], bones[1][:len(bones[0])]) if len(bones[0]) >= 6 else 0.0
+    return round(max(words, sounds, prefix), 1)

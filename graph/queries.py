@@ -1,0 +1,124 @@
+"""All Cypher of the project, with $parameters; labels and relationship types
+come only from graph/model (never from input), so formatting them in is safe.
+
+Written to what both ArcadeDB (embedded default) and Neo4j 5 run; the few
+statements that differ are in graph.dialect. Every read that answers an
+agency filters with VISIBLE on nodes and relationships.
+"""
+
+from __future__ import annotations
+
+# An element is visible to $agency when one record asserting it is (readers
+# holds "*" for CLEAR/GREEN, else the author and share_with).
+VISIBLE = "('*' IN {var}.readers OR $agency IN {var}.readers)"
+
+
+def visible(var: str) -> str:
+    return VISIBLE.format(var=var)
+
+
+# -- projection (one writer) -------------------------------------------------------------
+
+WATERMARK = "MATCH (m:Meta {key: 'projection'}) RETURN m.log_index AS log_index"
+SET_WATERMARK = "MERGE (m:Meta {key: 'projection'}) SET m.log_index = $log_index"
+
+LOAD_RECORDS = """
+UNWIND $keys AS k MATCH (r:Record {key: k})
+RETURN r.key AS key, r.version AS version, r.nodes AS nodes, r.edges AS edges
+"""
+LOAD_NODES = """
+UNWIND $keys AS k MATCH (n:Entity {key: k})
+RETURN n.key AS key, labels(n) AS labels, n.src AS src
+"""
+LOAD_EDGES = """
+UNWIND $rows AS row
+MATCH (a:Entity {key: row.source})-[r]->(b:Entity {key: row.target})
+WHERE type(r) = row.type
+RETURN row.source AS source, row.type AS type, row.target AS target, r.src AS src
+"""
+DELETE_NODES = "UNWIND $keys AS k MATCH (n:Entity {key: k}) DETACH DELETE n"
+UPSERT_RECORDS = """
+UNWIND $rows AS row MERGE (r:Record {key: row.key})
+SET r.version = row.version, r.log_index = row.log_index, r.nodes = row.nodes, r.edges = row.edges,
+    r.retracted = row.retracted
+"""
+
+
+def upsert_nodes(label: str) -> str:
+    return f"""
+UNWIND $rows AS row MERGE (n:Entity:{label} {{key: row.key}})
+SET n.readers = row.readers, n.src = row.src, n.names = row.names, n.first_ms = row.first_ms,
+    n.last_ms = row.last_ms, n.agency_count = row.agency_count
+"""
+
+
+def upsert_edges(rel_type: str) -> str:
+    return f"""
+UNWIND $rows AS row
+MATCH (a:Entity {{key: row.source}}) MATCH (b:Entity {{key: row.target}})
+MERGE (a)-[r:{rel_type}]->(b)
+SET r.readers = row.readers, r.src = row.src
+"""
+
+
+def delete_edges(rel_type: str) -> str:
+    return f"""
+UNWIND $rows AS row
+MATCH (a:Entity {{key: row.source}})-[r:{rel_type}]->(b:Entity {{key: row.target}})
+DELETE r
+"""
+
+
+CLEAR_ALL = "MATCH (n) WHERE n:Entity OR n:Record OR n:Meta DETACH DELETE n"
+COUNT_ALL = """
+MATCH (n:Entity) WITH count(n) AS nodes
+OPTIONAL MATCH (:Entity)-[r]->(:Entity) RETURN nodes, count(r) AS edges
+"""
+DUMP_NODES = "MATCH (n:Entity) RETURN n.key AS key, labels(n) AS labels, n.readers AS readers, n.src AS src"
+DUMP_EDGES = """
+MATCH (a:Entity)-[r]->(b:Entity)
+RETURN a.key AS source, type(r) AS type, b.key AS target, r.readers AS readers, r.src AS src
+"""
+
+
+# -- investigator reads (always filtered for $agency) ----------------------------------------
+
+NODES_BY_KEY = f"""
+UNWIND $keys AS k MATCH (n:Entity {{key: k}}) WHERE {visible('n')}
+RETURN n.key AS key, labels(n) AS labels, n.src AS src
+"""
+
+# One hop from each frontier node, at most $fanout + 1 neighbours each (the +1 tells truncation).
+EXPAND = f"""
+UNWIND $keys AS k
+MATCH (a:Entity {{key: k}})
+CALL {{
+  WITH a
+  MATCH (a)-[r]-(b:Entity)
+  WHERE {visible('r')} AND {visible('b')}
+  RETURN r, b LIMIT $fanout_plus_one
+}}
+RETURN a.key AS origin, startNode(r).key AS source, type(r) AS type, r.src AS rsrc,
+       b.key AS key, labels(b) AS labels, b.src AS src
+"""
+
+EDGES_AMONG = f"""
+UNWIND $keys AS k
+MATCH (a:Entity {{key: k}})-[r]->(b:Entity)
+WHERE b.key IN $keys AND {visible('r')}
+RETURN a.key AS source, type(r) AS type, b.key AS target, r.src AS rsrc
+"""
+
+SEARCH_NAMES = f"""
+MATCH (n:Entity)
+WHERE any(x IN n.names WHERE x CONTAINS $q) AND {visible('n')}
+RETURN n.key AS key, labels(n) AS labels, n.src AS src
+ORDER BY n.key SKIP $skip LIMIT $limit
+"""
+
+OVERLAP_CANDIDATES = f"""
+MATCH (n:Entity)
+WHERE n.agency_count >= $min_agencies AND {visible('n')}
+RETURN n.key AS key, labels(n) AS labels, n.src AS src
+ORDER BY n.key SKIP $skip LIMIT $limit
+"""

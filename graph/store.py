@@ -1,0 +1,149 @@
+"""The graph store: one implementation over the official async neo4j driver (Bolt + Cypher).
+
+ArcadeDB (embedded default, graph.embedded) and Neo4j 5 (production) sit
+behind the same code; graph.dialect holds the few statements that differ.
+Methods name what the projector and investigators need; the Cypher is in
+graph.queries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import neo4j
+
+from graph import dialect, queries
+from graph.embedded import BoltEndpoint
+
+
+@dataclass
+class WriteBatch:
+    """Everything one projection step changes, written in one transaction."""
+
+    node_deletes: list[str] = field(default_factory=list)
+    node_upserts: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))  # label -> rows
+    edge_deletes: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))  # type -> rows
+    edge_upserts: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    records: list[dict] = field(default_factory=list)
+    watermark: int | None = None
+
+
+UNIQUE_KEYS = (("entity_key", "Entity"), ("record_key", "Record"), ("meta_key", "Meta"))
+
+
+class GraphStore:
+    def __init__(self, driver: neo4j.AsyncDriver, endpoint: BoltEndpoint, backend: dialect.Backend) -> None:
+        self.driver = driver
+        self.endpoint = endpoint
+        self.database = endpoint.database
+        self.backend = backend
+
+    @classmethod
+    async def connect(cls, endpoint: BoltEndpoint) -> GraphStore:
+        driver = neo4j.AsyncGraphDatabase.driver(endpoint.uri, auth=(endpoint.user, endpoint.password))
+        try:
+            async with driver.session(database=endpoint.database) as session:
+                backend = await dialect.detect_backend(session)
+        except Exception:
+            await driver.close()
+            raise
+        return cls(driver, endpoint, backend)
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+    async def setup(self) -> None:
+        """Uniqueness constraints on the merge keys; idempotent, run at every start."""
+        for name, label in UNIQUE_KEYS:
+            for statement in dialect.statements(self.backend, "unique_node_key", name=name, label=label, prop="key"):
+                await dialect.execute(statement, driver=self.driver, endpoint=self.endpoint)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    async def run(self, cypher: str, **params) -> list[dict]:
+        async with self.driver.session(database=self.database) as session:
+            result = await session.run(cypher, params)
+            return [record.data() async for record in result]
+
+    async def read(self, cypher: str, **params) -> list[dict]:
+        async def work(tx):
+            result = await tx.run(cypher, params)
+            return [record.data() async for record in result]
+
+        async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+            return await session.execute_read(work)
+
+    # -- projection ----------------------------------------------------------------------------
+
+    async def watermark(self) -> int:
+        rows = await self.run(queries.WATERMARK)
+        return rows[0]["log_index"] if rows and rows[0]["log_index"] is not None else -1
+
+    async def load_records(self, keys: list[str]) -> dict[str, dict]:
+        if not keys:
+            return {}
+        rows = await self.run(queries.LOAD_RECORDS, keys=keys)
+        return {
+            r["key"]: {"version": r["version"], "nodes": list(r["nodes"] or []),
+                       "edges": [tuple(json.loads(e)) for e in r["edges"] or []]}
+            for r in rows
+        }
+
+    async def load_nodes(self, keys: list[str]) -> dict[str, tuple[str, dict[str, dict]]]:
+        """key -> (type label, {record key: source entry})."""
+        if not keys:
+            return {}
+        rows = await self.run(queries.LOAD_NODES, keys=keys)
+        out = {}
+        for r in rows:
+            label = next(label for label in r["labels"] if label != "Entity")
+            entries = [json.loads(s) for s in r["src"] or []]
+            out[r["key"]] = (label, {e["record"]: e for e in entries})
+        return out
+
+    async def load_edges(self, triples: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], dict[str, dict]]:
+        if not triples:
+            return {}
+        rows = await self.run(queries.LOAD_EDGES,
+                              rows=[{"source": s, "type": t, "target": d} for s, t, d in triples])
+        return {
+            (r["source"], r["type"], r["target"]): {e["record"]: e for e in map(json.loads, r["src"] or [])}
+            for r in rows
+        }
+
+    async def write(self, batch: WriteBatch) -> None:
+        statements: list[tuple[str, dict]] = []
+        for rel_type, rows in batch.edge_deletes.items():
+            statements.append((queries.delete_edges(rel_type), {"rows": rows}))
+        if batch.node_deletes:
+            statements.append((queries.DELETE_NODES, {"keys": batch.node_deletes}))
+        for label, rows in batch.node_upserts.items():
+            statements.append((queries.upsert_nodes(label), {"rows": rows}))
+        for rel_type, rows in batch.edge_upserts.items():
+            statements.append((queries.upsert_edges(rel_type), {"rows": rows}))
+        if batch.records:
+            statements.append((queries.UPSERT_RECORDS, {"rows": batch.records}))
+        if batch.watermark is not None:
+            statements.append((queries.SET_WATERMARK, {"log_index": batch.watermark}))
+
+        async def work(tx):
+            for cypher, params in statements:
+                result = await tx.run(cypher, params)
+                await result.consume()
+
+        async with self.driver.session(database=self.database) as session:
+            await session.execute_write(work)
+
+    async def clear(self) -> None:
+        """Empty the projection (for `regulink graph rebuild`)."""
+        await self.run(queries.CLEAR_ALL)
+
+    async def dump(self) -> tuple[dict, dict]:
+        """Every node and edge with readers and sources: for tests comparing two projections."""
+        nodes = {r["key"]: (sorted(r["labels"]), sorted(r["readers"]), sorted(r["src"]))
+                 for r in await self.run(queries.DUMP_NODES)}
+        edges = {(r["source"], r["type"], r["target"]): (sorted(r["readers"]), sorted(r["src"]))
+                 for r in await self.run(queries.DUMP_EDGES)}
+        return nodes, edges

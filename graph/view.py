@@ -1,0 +1,131 @@
+"""What one agency sees of a node or an edge: the neutral view every answer and export is built from.
+
+A stored element carries one source entry per asserting record (readers,
+TLP, facts). A view keeps only the entries the viewer may read; an element
+with none is invisible, and everything shown (names, attributes, sources,
+agencies, times, marking) comes from the visible entries alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from graph import schema
+from graph.visibility import most_restrictive, readable_by
+
+
+@dataclass
+class NodeView:
+    key: str
+    type: str
+    sources: list[dict]
+    names: dict[str, list[str]] = field(default_factory=dict)  # value -> record keys
+    identifiers: dict[str, list[str]] = field(default_factory=dict)
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    attributes: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+    @property
+    def agencies(self) -> list[str]:
+        return sorted({s["agency"] for s in self.sources})
+
+    @property
+    def tlp(self) -> int:
+        return most_restrictive(s["tlp"] for s in self.sources)
+
+    @property
+    def first_ms(self) -> int:
+        return min(s["seen_ms"] for s in self.sources)
+
+    @property
+    def last_ms(self) -> int:
+        return max(s["seen_ms"] for s in self.sources)
+
+    @property
+    def caption(self) -> str:
+        """A name when the type is captioned by one, else the identifier itself."""
+        if self.names:
+            return next(iter(self.names))
+        if self.identifiers:
+            return next(iter(self.identifiers)).split(":", 2)[-1]
+        return self.key.rsplit(":", 1)[-1]
+
+
+@dataclass
+class EdgeView:
+    source: str
+    target: str
+    type: str
+    sources: list[dict]
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+    score: float = 0.0
+
+    @property
+    def agencies(self) -> list[str]:
+        return sorted({s["agency"] for s in self.sources})
+
+    @property
+    def tlp(self) -> int:
+        return most_restrictive(s["tlp"] for s in self.sources)
+
+
+@dataclass
+class Subgraph:
+    nodes: dict[str, NodeView] = field(default_factory=dict)
+    edges: dict[tuple[str, str, str], EdgeView] = field(default_factory=dict)
+    truncated: bool = False
+
+    @property
+    def tlp(self) -> int:
+        return most_restrictive([n.tlp for n in self.nodes.values()] + [e.tlp for e in self.edges.values()])
+
+    def add_edge(self, edge: EdgeView) -> None:
+        # An edge needs both ends visible (and in the answer).
+        if edge.source in self.nodes and edge.target in self.nodes:
+            self.edges[(edge.source, edge.type, edge.target)] = edge
+
+
+def visible_sources(src: Iterable[str], viewer: str) -> list[dict]:
+    entries = [json.loads(s) if isinstance(s, str) else s for s in src or ()]
+    return [e for e in entries if readable_by(viewer, e["readers"])]
+
+
+def _add(bucket: dict[str, list[str]], value: str, record: str) -> None:
+    records = bucket.setdefault(value, [])
+    if record not in records:
+        records.append(record)
+
+
+def node_view(key: str, labels: Iterable[str], src: Iterable[str], viewer: str) -> NodeView | None:
+    sources = visible_sources(src, viewer)
+    if not sources:
+        return None
+    node_type = next((label for label in labels if label in schema.BY_NAME), "Entity")
+    view = NodeView(key, node_type, sources)
+    for entry in sources:
+        record, facts = entry["record"], entry["facts"]
+        for name in [facts.get("name"), *facts.get("aliases", [])]:
+            if name:
+                _add(view.names, name, record)
+        for identifier in facts.get("identifiers", {}):
+            _add(view.identifiers, identifier, record)
+        for role in facts.get("roles", []):
+            _add(view.roles, role, record)
+        for attribute, values in facts.get("attributes", {}).items():
+            for value in values:
+                view.attributes.append((attribute, value, [record]))
+    return view
+
+
+def edge_view(source: str, rel_type: str, target: str, src: Iterable[str], viewer: str) -> EdgeView | None:
+    sources = visible_sources(src, viewer)
+    if not sources:
+        return None
+    view = EdgeView(source, target, rel_type, sources)
+    for entry in sources:
+        for name in ("evidence", "notes"):
+            text = entry["facts"].get(name)
+            if text:
+                _add(view.evidence, text, entry["record"])
+    return view
