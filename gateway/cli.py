@@ -84,6 +84,9 @@ def serve(
     listen: Annotated[Optional[str], typer.Option(help="HOST:PORT to listen on [default: 127.0.0.1:7443] "
                                                   "(env REGULINK_LISTEN).")] = None,
     origin: Annotated[Optional[str], typer.Option(help="Log name in signed tree heads (env REGULINK_ORIGIN).")] = None,
+    graph: Annotated[Optional[str], typer.Option(help="Graph store: embedded (ArcadeDB child process, the default), "
+                                                 "bolt://… or neo4j://… for Neo4j, none for ledger only "
+                                                 "(env REGULINK_GRAPH).")] = None,
     log_level: Annotated[str, typer.Option(envvar="REGULINK_LOG_LEVEL")] = "INFO",
 ) -> None:
     """Run the gateway. With no options it uses ~/.regulink and creates a development CA,
@@ -95,7 +98,7 @@ def serve(
 
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        settings = config.load(config_file, data_dir=data_dir, listen=listen, origin=origin)
+        settings = config.load(config_file, data_dir=data_dir, listen=listen, origin=origin, graph=graph)
     except config.ConfigError as exc:
         fail(str(exc))
 

@@ -29,6 +29,8 @@ from regulink.v1 import (
     envelope_pb2,
     exchange_pb2,
     exchange_pb2_grpc,
+    query_pb2,
+    query_pb2_grpc,
     records_pb2,
     registry_pb2,
     registry_pb2_grpc,
@@ -122,6 +124,7 @@ class AsyncClient:
         self.exchange = exchange_pb2_grpc.ExchangeServiceStub(channel)
         self.registry = registry_pb2_grpc.RegistryServiceStub(channel)
         self.transparency = transparency_pb2_grpc.TransparencyServiceStub(channel)
+        self.query = query_pb2_grpc.QueryServiceStub(channel)
         self._log_key: Ed25519PublicKey | None = None
         self._origin: str | None = None
 
@@ -195,6 +198,33 @@ class AsyncClient:
 
     async def agencies(self) -> list[registry_pb2.Agency]:
         return list((await self._call(self.registry.ListAgencies, registry_pb2.ListAgenciesRequest())).agencies)
+
+    # -- investigator --------------------------------------------------------------------
+
+    async def search(self, text: str, *, types: Iterable[str] = (), page_size: int = 0,
+                     page_token: str = "") -> query_pb2.SearchResponse:
+        request = query_pb2.SearchRequest(query=text, types=list(types), page_size=page_size, page_token=page_token)
+        return await self._call(self.query.Search, request)
+
+    async def entity(self, key: str) -> query_pb2.GetEntityResponse:
+        return await self._call(self.query.GetEntity, query_pb2.GetEntityRequest(key=key))
+
+    async def neighbourhood(self, key: str, **options) -> query_pb2.Subgraph:
+        request = query_pb2.NeighbourhoodRequest(key=key, **options)
+        return (await self._call(self.query.Neighbourhood, request)).subgraph
+
+    async def paths(self, from_key: str, to_key: str, **options) -> query_pb2.PathsResponse:
+        request = query_pb2.PathsRequest(from_key=from_key, to_key=to_key, **options)
+        return await self._call(self.query.Paths, request)
+
+    async def overlaps(self, **options) -> query_pb2.OverlapsResponse:
+        return await self._call(self.query.Overlaps, query_pb2.OverlapsRequest(**options))
+
+    async def operators_near(self, key: str, hops: int = 0) -> query_pb2.OperatorsNearResponse:
+        return await self._call(self.query.OperatorsNear, query_pb2.OperatorsNearRequest(key=key, hops=hops))
+
+    async def analyze(self, key: str, **options) -> query_pb2.AnalyzeResponse:
+        return await self._call(self.query.Analyze, query_pb2.AnalyzeRequest(key=key, **options))
 
     # -- transparency ------------------------------------------------------------------
 

@@ -27,6 +27,14 @@ class Settings:
     tls_dir: Path | None = None
     max_envelope_bytes: int = 1 << 20
     max_message_bytes: int = 16 << 20
+    # Graph store: "embedded" (an ArcadeDB child process under <data_dir>/graph), a Bolt URI
+    # (bolt://host:7687, neo4j://cluster:7687 for Neo4j) or "none" (ledger only).
+    graph: str = "embedded"
+    graph_user: str = "neo4j"
+    graph_password: str = ""
+    graph_database: str = ""
+    # Heap of the embedded ArcadeDB JVM.
+    graph_heap: str = "1536m"
     # Worker processes checking stream signatures: -1 = one per core (none on one core), 0 = in the event loop.
     verify_workers: int = -1
 
@@ -56,6 +64,9 @@ class Settings:
             raise ConfigError("max_envelope_bytes must be at least 1024")
         if self.max_message_bytes < self.max_envelope_bytes:
             raise ConfigError("max_message_bytes must be at least max_envelope_bytes")
+        if self.graph not in ("embedded", "none") and not self.graph.startswith(("bolt://", "bolt+s://", "neo4j://",
+                                                                                 "neo4j+s://")):
+            raise ConfigError("graph must be embedded, none, or a bolt:// / neo4j:// URI")
         if self.verify_workers < -1:
             raise ConfigError("verify_workers must be -1 (one per core), 0 (none) or a number of processes")
         return self

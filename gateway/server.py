@@ -12,17 +12,22 @@ from grpc_reflection.v1alpha import reflection
 
 from gateway import devca, keys
 from gateway.admission import Limits
+from gateway.audit import AuditLog
 from gateway.config import Settings
 from gateway.ledger.log import Ledger
 from gateway.ledger.store import LedgerStore
 from gateway.registry import Registry
 from gateway.sequencer import Sequencer
 from gateway.services.exchange import ExchangeService
+from gateway.services.query import QueryService
 from gateway.services.registry import RegistryService
 from gateway.services.transparency import TransparencyService
 from gateway.status import add_service
+from gateway.projection import Projection
 from gateway.verifier import Verifier, worker_count
-from regulink.v1 import exchange_pb2, registry_pb2, transparency_pb2
+from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
+from graph.store import GraphStore
+from regulink.v1 import exchange_pb2, query_pb2, registry_pb2, transparency_pb2
 
 log = logging.getLogger("regulink.gateway")
 
@@ -30,6 +35,7 @@ SERVICES = (
     (exchange_pb2.DESCRIPTOR.services_by_name["ExchangeService"], ExchangeService),
     (registry_pb2.DESCRIPTOR.services_by_name["RegistryService"], RegistryService),
     (transparency_pb2.DESCRIPTOR.services_by_name["TransparencyService"], TransparencyService),
+    (query_pb2.DESCRIPTOR.services_by_name["QueryService"], QueryService),
 )
 
 
@@ -56,6 +62,7 @@ class Gateway:
         self.first_run = ensure_material(settings)
         self.limits = Limits(max_envelope_bytes=settings.max_envelope_bytes)
         self.registry = Registry(settings.registry_path)
+        self.audit = AuditLog(settings.data_dir / "audit.db")
         self.ledger = Ledger(LedgerStore(settings.ledger_path), keys.load_private_key(settings.log_key_path),
                              settings.origin)
         self.sequencer = Sequencer(self.ledger)
@@ -65,6 +72,10 @@ class Gateway:
         self.port: int | None = None
         self._appended = asyncio.Event()
         self.sequencer.on_append.append(self._wake_subscribers)
+        self.graph_db: EmbeddedArcadeDB | None = None
+        self.graph_store: GraphStore | None = None
+        self.projection: Projection | None = None
+        self._graph_task: asyncio.Task | None = None
 
     def appended_event(self) -> asyncio.Event:
         """An event set at the next append (subscribers wait on it)."""
@@ -73,6 +84,42 @@ class Gateway:
     def _wake_subscribers(self) -> None:
         self._appended.set()
         self._appended = asyncio.Event()
+        if self.projection is not None:
+            self.projection.wake()
+
+    # -- graph -----------------------------------------------------------------------------------
+
+    def graph_endpoint(self) -> BoltEndpoint:
+        s = self.settings
+        return BoltEndpoint(s.graph, s.graph_user, s.graph_password, s.graph_database or None)
+
+    async def _start_graph(self) -> None:
+        """Embedded: start ArcadeDB and wait for it. External: connect in the background until it answers."""
+        if self.settings.graph == "none":
+            return
+        if self.settings.graph == "embedded":
+            self.graph_db = EmbeddedArcadeDB(self.settings.data_dir / "graph", heap=self.settings.graph_heap)
+            await self._attach_graph(await self.graph_db.start())
+        else:
+            self._graph_task = asyncio.create_task(self._connect_external(), name="graph-connect")
+
+    async def _connect_external(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                await self._attach_graph(self.graph_endpoint())
+                return
+            except Exception as exc:  # Neo4j down: ingestion goes on, queries say UNAVAILABLE
+                log.warning("graph store %s not reachable (%s); retrying in %.0fs", self.settings.graph, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+
+    async def _attach_graph(self, endpoint: BoltEndpoint) -> None:
+        store = await GraphStore.connect(endpoint)
+        await store.setup()
+        self.graph_store = store
+        self.projection = Projection(self.settings.ledger_path, store, lambda: self.ledger.size)
+        await self.projection.start()
 
     def _credentials(self) -> grpc.ServerCredentials:
         tls = self.settings.tls
@@ -95,6 +142,7 @@ class Gateway:
         reflection.enable_server_reflection(names, self.server)
         self.port = self.server.add_secure_port(self.settings.listen, self._credentials())
         await self.sequencer.start()
+        await self._start_graph()
         await self.server.start()
         for name in ["", *(d.full_name for d, _ in SERVICES)]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -107,7 +155,16 @@ class Gateway:
         if self.server is not None:
             await self.server.stop(grace)
         await self.sequencer.stop()
+        if self._graph_task is not None:
+            self._graph_task.cancel()
+        if self.projection is not None:
+            await self.projection.stop()
+        if self.graph_store is not None:
+            await self.graph_store.close()
+        if self.graph_db is not None:
+            await self.graph_db.stop()
         self.verifier.close()
+        self.audit.close()
         self.ledger.store.close()
         self.registry.close()
 

@@ -81,6 +81,9 @@ class GraphStore:
         rows = await self.run(queries.WATERMARK)
         return rows[0]["log_index"] if rows and rows[0]["log_index"] is not None else -1
 
+    async def set_watermark(self, log_index: int) -> None:
+        await self.run(queries.SET_WATERMARK, log_index=log_index)
+
     async def load_records(self, keys: list[str]) -> dict[str, dict]:
         if not keys:
             return {}

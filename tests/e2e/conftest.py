@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +57,10 @@ def make_record(agency_id: str, *, record_id: str | None = None, version: int = 
     )
     op = record.entities.add(ref="op", type=records_pb2.ENTITY_TYPE_ORGANIZATION, name="Example Coin Exchange Ltd")
     op.roles.append(records_pb2.ENTITY_ROLE_UNAUTHORIZED_OPERATOR)
-    op.identifiers.add(kind="domain", value="example-coin.io")
+    # Distinct identifiers per record, so tests do not pile onto one hub node.
+    op.identifiers.add(kind="domain", value=f"coin-{secrets.token_hex(4)}.example")
     wallet = record.entities.add(ref="w1", type=records_pb2.ENTITY_TYPE_CRYPTO_WALLET)
-    wallet.identifiers.add(kind="wallet", scheme="ETH", value="0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")
+    wallet.identifiers.add(kind="wallet", scheme="ETH", value="0x" + secrets.token_hex(20))
     record.links.add(source="op", target="w1", type=records_pb2.LINK_TYPE_CONTROLS, evidence="inspection 2026-10")
     return record
 
@@ -85,3 +87,14 @@ async def env(tmp_path_factory) -> Env:
 
 def signed(env: Env, record: records_pb2.CaseRecord, *signers: str):
     return sign_record(record, [env.signing[s] for s in (signers or (record.agency_id,))])
+
+
+async def projected(env: Env, timeout: float = 30) -> None:
+    """Wait until the graph has caught up with the ledger."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while env.gateway.projection is None or env.gateway.projection.lag > 0:
+        assert time.monotonic() < deadline, "the projection did not catch up"
+        env.gateway.projection and env.gateway.projection.wake()
+        await asyncio.sleep(0.05)

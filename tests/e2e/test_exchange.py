@@ -191,7 +191,7 @@ async def test_retraction_of_own_record(env):
 
 async def test_invalid_record_names_the_field(env):
     record = make_record("mas-sg")
-    record.entities[1].identifiers[0].value = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"  # EIP-55 broken
+    record.entities[1].identifiers[0].value = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"  # EIP-55: last d, not D
     error = await refused(env, "mas-sg", signed(env, record), errors.InvalidArgument,
                           "record.entities[1].identifiers[0].value")
     assert error.code == "INVALID_ARGUMENT"

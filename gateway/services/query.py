@@ -1,0 +1,228 @@
+"""QueryService: investigators' questions, each answered for the calling agency only and audited."""
+
+from __future__ import annotations
+
+import base64
+import functools
+from typing import TYPE_CHECKING
+
+from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from gateway.errors import InvalidArgument, NotFound, RegulinkError, Unavailable
+from gateway.identity import caller_agency
+from graph import schema
+from graph.investigate import MAX_NODES, Investigator, Window
+from graph.view import EdgeView, NodeView, Subgraph
+from regulink.v1 import query_pb2 as pb
+
+if TYPE_CHECKING:
+    from gateway.server import Gateway
+
+MAX_PAGE = 500
+
+
+def _timestamp(ms: int) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromMilliseconds(ms)
+    return stamp
+
+
+def _record_id(record_key: str) -> str:
+    return record_key.split("/", 1)[1]
+
+
+def _sourced(bucket: dict[str, list[str]]) -> list[pb.SourcedValue]:
+    return [pb.SourcedValue(value=v, record_ids=[_record_id(r) for r in records]) for v, records in bucket.items()]
+
+
+def _provenance(sources: list[dict]) -> list[pb.Provenance]:
+    return [
+        pb.Provenance(agency_id=s["agency"], record_id=_record_id(s["record"]), version=s["version"], tlp=s["tlp"],
+                      seen_at=_timestamp(s["seen_ms"]))
+        for s in sources
+    ]
+
+
+def node_message(view: NodeView) -> pb.Node:
+    return pb.Node(
+        key=view.key, type=view.type, caption=view.caption, names=_sourced(view.names),
+        identifiers=_sourced(view.identifiers), roles=_sourced(view.roles),
+        attributes=[pb.SourcedAttribute(name=n, value=v, record_ids=[_record_id(r) for r in rs])
+                    for n, v, rs in view.attributes],
+        sources=_provenance(view.sources), agencies=view.agencies, first_seen=_timestamp(view.first_ms),
+        last_seen=_timestamp(view.last_ms), tlp=view.tlp,
+    )
+
+
+def edge_message(view: EdgeView) -> pb.Edge:
+    return pb.Edge(source=view.source, target=view.target, type=view.type, sources=_provenance(view.sources),
+                   agencies=view.agencies, evidence=_sourced(view.evidence), score=view.score, tlp=view.tlp)
+
+
+def subgraph_message(subgraph: Subgraph) -> pb.Subgraph:
+    return pb.Subgraph(nodes=[node_message(n) for n in subgraph.nodes.values()],
+                       edges=[edge_message(e) for e in subgraph.edges.values()], truncated=subgraph.truncated,
+                       tlp=subgraph.tlp if subgraph.nodes else 0)
+
+
+def _page(token: str) -> int:
+    if not token:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("o:"))
+    except ValueError:
+        raise InvalidArgument("not a page token this service gave", field="page_token") from None
+
+
+def _token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def _page_size(size: int, default: int = 50) -> int:
+    if size > MAX_PAGE:
+        raise InvalidArgument(f"at most {MAX_PAGE} per page", field="page_size")
+    return size or default
+
+
+def _hops(hops: int, default: int, most: int, field: str = "hops") -> int:
+    if hops > most:
+        raise InvalidArgument(f"at most {most} hops", field=field)
+    return hops or default
+
+
+def _types(names, field: str, known) -> list[str]:
+    for i, name in enumerate(names):
+        if name not in known:
+            raise InvalidArgument(f"unknown type {name[:40]!r}; known: {', '.join(sorted(known))}",
+                                  field=f"{field}[{i}]")
+    return list(names)
+
+
+ENTITY_TYPE_NAMES = frozenset(schema.BY_NAME)
+LINK_TYPE_NAMES = frozenset({link.name for link in schema.LINK_TYPES.values()} | {schema.HAS_IDENTIFIER})
+
+
+def audited(method):
+    """Resolve the caller, check the graph is there, answer, and write the audit line."""
+
+    @functools.wraps(method)
+    async def handler(self, request, context):
+        caller = caller_agency(context, self.gateway.registry.snapshot())
+        params = json_format.MessageToDict(request, preserving_proto_field_name=True)
+        if self.gateway.graph_store is None:
+            self.gateway.audit.record(caller, method.__name__, params, 0, "UNAVAILABLE")
+            raise Unavailable("the graph store is not reachable yet; records are still accepted into the ledger")
+        try:
+            response, size = await method(self, request, caller)
+        except RegulinkError as exc:
+            self.gateway.audit.record(caller, method.__name__, params, 0, exc.code)
+            raise
+        self.gateway.audit.record(caller, method.__name__, params, size)
+        return response
+
+    return handler
+
+
+class QueryService:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    @property
+    def investigator(self) -> Investigator:
+        registry = self.gateway.registry
+        return Investigator(self.gateway.graph_store,
+                            lambda: {a.agency_id: a.kind for a in registry.snapshot().agencies.values()})
+
+    @staticmethod
+    def _not_found(key: str) -> NotFound:
+        # The same words whether the entity does not exist or the caller may not see it.
+        return NotFound(f"entity {key[:200]!r} not found", field="key")
+
+    @audited
+    async def Search(self, request: pb.SearchRequest, caller: str):
+        if not request.query.strip():
+            raise InvalidArgument("a name or identifier to search for is required", field="query")
+        size, offset = _page_size(request.page_size), _page(request.page_token)
+        types = _types(request.types, "types", ENTITY_TYPE_NAMES)
+        hits = await self.investigator.search(request.query, caller, types, limit=size + 1, offset=offset)
+        response = pb.SearchResponse(hits=[pb.SearchHit(node=node_message(v), matched=m, score=s)
+                                           for v, m, s in hits[:size]])
+        if len(hits) > size:
+            response.next_page_token = _token(offset + size)
+        return response, len(response.hits)
+
+    @audited
+    async def GetEntity(self, request: pb.GetEntityRequest, caller: str):
+        card = await self.investigator.card(request.key, caller)
+        if card is None:
+            raise self._not_found(request.key)
+        node, around = card
+        return pb.GetEntityResponse(node=node_message(node), neighbours=subgraph_message(around)), 1
+
+    @audited
+    async def Neighbourhood(self, request: pb.NeighbourhoodRequest, caller: str):
+        if request.node_limit > MAX_NODES:
+            raise InvalidArgument(f"at most {MAX_NODES} nodes", field="node_limit")
+        window = Window(request.since.ToMilliseconds() if request.HasField("since") else 0,
+                        request.until.ToMilliseconds() if request.HasField("until") else 0)
+        subgraph = await self.investigator.neighbourhood(
+            request.key, caller, hops=_hops(request.hops, 2, 4),
+            node_types=_types(request.node_types, "node_types", ENTITY_TYPE_NAMES),
+            edge_types=_types(request.edge_types, "edge_types", LINK_TYPE_NAMES), window=window,
+            node_limit=request.node_limit or 200,
+        )
+        if not subgraph.nodes:
+            raise self._not_found(request.key)
+        return pb.NeighbourhoodResponse(subgraph=subgraph_message(subgraph)), len(subgraph.nodes)
+
+    @audited
+    async def Paths(self, request: pb.PathsRequest, caller: str):
+        if not request.from_key or not request.to_key:
+            raise InvalidArgument("both ends are required", field="to_key" if request.from_key else "from_key")
+        paths, subgraph = await self.investigator.paths(
+            request.from_key, request.to_key, caller, max_hops=_hops(request.max_hops, 6, 8, "max_hops"),
+            all_shortest=request.all_shortest,
+        )
+        # No path, a hidden end and a missing end all answer the same: no paths.
+        return pb.PathsResponse(paths=[pb.Path(node_keys=p) for p in paths],
+                                subgraph=subgraph_message(subgraph)), len(paths)
+
+    @audited
+    async def Overlaps(self, request: pb.OverlapsRequest, caller: str):
+        size, offset = _page_size(request.page_size, 100), _page(request.page_token)
+        found = await self.investigator.overlaps(
+            caller, min_agencies=request.min_agencies or 2, different_kinds=request.different_kinds,
+            types=_types(request.types, "types", ENTITY_TYPE_NAMES), limit=size + 1, offset=offset,
+        )
+        response = pb.OverlapsResponse(overlaps=[pb.Overlap(node=node_message(v), agencies=a, agency_kinds=k)
+                                                 for v, a, k in found[:size]])
+        if len(found) > size:
+            response.next_page_token = _token(offset + size)
+        return response, len(response.overlaps)
+
+    @audited
+    async def OperatorsNear(self, request: pb.OperatorsNearRequest, caller: str):
+        if await self.investigator.node(request.key, caller) is None:
+            raise self._not_found(request.key)
+        operators, subgraph = await self.investigator.operators_near(request.key, caller,
+                                                                     hops=_hops(request.hops, 3, 4))
+        return pb.OperatorsNearResponse(
+            operators=[pb.OperatorNear(operator=node_message(v), distance=d, path=pb.Path(node_keys=p))
+                       for v, d, p in operators],
+            subgraph=subgraph_message(subgraph),
+        ), len(operators)
+
+    @audited
+    async def Analyze(self, request: pb.AnalyzeRequest, caller: str):
+        if request.node_limit > MAX_NODES:
+            raise InvalidArgument(f"at most {MAX_NODES} nodes", field="node_limit")
+        communities, ranking, subgraph = await self.investigator.analyze(
+            request.key, caller, hops=_hops(request.hops, 2, 4), node_limit=request.node_limit or 500)
+        if not subgraph.nodes:
+            raise self._not_found(request.key)
+        return pb.AnalyzeResponse(
+            communities=[pb.Community(node_keys=c) for c in communities],
+            ranking=[pb.Centrality(node_key=k, degree=d, betweenness=b, pagerank=p) for k, d, b, p in ranking],
+            subgraph=subgraph_message(subgraph),
+        ), len(subgraph.nodes)
