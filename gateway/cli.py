@@ -425,6 +425,13 @@ def audit(
         out.print(f"consistent: size {first.tree_size} → {second.tree_size}; saved to {state}")
 
 
+from gateway.cli_query import graph_app, query_app, query_log  # noqa: E402  (commands defined there)
+
+app.add_typer(query_app, name="query", rich_help_panel="Investigator")
+app.add_typer(graph_app, name="graph", rich_help_panel="Operator")
+app.command("query-log", rich_help_panel="Operator")(query_log)
+
+
 def main() -> None:
     try:
         app()

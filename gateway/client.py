@@ -223,6 +223,19 @@ class AsyncClient:
     async def operators_near(self, key: str, hops: int = 0) -> query_pb2.OperatorsNearResponse:
         return await self._call(self.query.OperatorsNear, query_pb2.OperatorsNearRequest(key=key, hops=hops))
 
+    async def graph_status(self) -> query_pb2.GetGraphStatusResponse:
+        return await self._call(self.query.GetGraphStatus, query_pb2.GetGraphStatusRequest())
+
+    async def wait_projected(self, timeout: float = 60) -> query_pb2.GetGraphStatusResponse:
+        """Wait until the graph holds every ledger entry there was when called."""
+        target = (await self.graph_status()).log_size - 1
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (status := await self.graph_status()).projected_through < target:
+            if asyncio.get_running_loop().time() > deadline:
+                raise errors.Unavailable(f"the graph is at entry {status.projected_through} of {target}")
+            await asyncio.sleep(0.1)
+        return status
+
     async def analyze(self, key: str, **options) -> query_pb2.AnalyzeResponse:
         return await self._call(self.query.Analyze, query_pb2.AnalyzeRequest(key=key, **options))
 

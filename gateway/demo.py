@@ -1,4 +1,5 @@
-"""`make demo`: a gateway, three agencies pushing signed records, receipts and a proof checked.
+"""`make demo`: a gateway, three agencies pushing signed records, receipts and a proof checked,
+then an investigator query on the graph.
 
 Runs on the embedded defaults in ./demo-data (wiped at each run): starts
 `regulink serve` as its own process on loopback with real mTLS, registers a
@@ -91,9 +92,29 @@ async def main(data: Path) -> None:
             visible = [e async for e in client.subscribe(0, stop_at_end=True)]
             console.print(f"   npa-cyber may see {len(visible)} of {latest.tree_size} log entries under TLP "
                           f"(the AMBER record of mas-sg is shared with it; the tokyo-metro CLEAR/GREEN ones too)")
+        console.print("5. an investigator (police unit) asks the graph which unauthorized operators sit near the "
+                      "wallet the victims paid")
+        async with AsyncClient.connect(target, TlsFiles.for_agency(data / "tls", "npa-cyber")) as client:
+            await client.wait_projected()
+            answer = await client.operators_near(DEMO_WALLET, hops=2)
+            wallet = (await client.entity(DEMO_WALLET)).node
+            table = Table("unauthorized operator", "reported by", "hops", "path", title=f"operators near {DEMO_WALLET}")
+            captions = {n.key: n.caption for n in answer.subgraph.nodes}
+            for o in answer.operators:
+                table.add_row(o.operator.caption, ", ".join(o.operator.agencies), str(o.distance),
+                              " → ".join(captions.get(k, k)[:24] for k in o.path.node_keys))
+            console.print(table)
+            console.print(f"   the wallet itself is reported by {len(wallet.agencies)} agencies: "
+                          f"{', '.join(wallet.agencies)}")
+            overlaps = await client.overlaps(different_kinds=True)
+            console.print(f"   {len(overlaps.overlaps)} entities are reported by agencies of different kinds: "
+                          + ", ".join(o.node.caption for o in overlaps.overlaps))
         console.print(f"[green]demo done[/green]: gateway data in {data}, log key id {keys.key_id(log_key)[:16]}…")
     finally:
         await gateway.stop()
+
+
+DEMO_WALLET = "wallet:ETH:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
 
 
 def records_tlp(record) -> str:

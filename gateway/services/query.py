@@ -226,3 +226,11 @@ class QueryService:
             ranking=[pb.Centrality(node_key=k, degree=d, betweenness=b, pagerank=p) for k, d, b, p in ranking],
             subgraph=subgraph_message(subgraph),
         ), len(subgraph.nodes)
+
+    async def GetGraphStatus(self, request: pb.GetGraphStatusRequest, context) -> pb.GetGraphStatusResponse:
+        caller_agency(context, self.gateway.registry.snapshot())
+        projection, store = self.gateway.projection, self.gateway.graph_store
+        return pb.GetGraphStatusResponse(
+            available=store is not None, backend=store.backend if store else "", log_size=self.gateway.ledger.size,
+            projected_through=projection.watermark if projection else -1,
+        )

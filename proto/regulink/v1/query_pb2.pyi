@@ -291,3 +291,19 @@ class AnalyzeResponse(_message.Message):
     ranking: _containers.RepeatedCompositeFieldContainer[Centrality]
     subgraph: Subgraph
     def __init__(self, communities: _Optional[_Iterable[_Union[Community, _Mapping]]] = ..., ranking: _Optional[_Iterable[_Union[Centrality, _Mapping]]] = ..., subgraph: _Optional[_Union[Subgraph, _Mapping]] = ...) -> None: ...
+
+class GetGraphStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetGraphStatusResponse(_message.Message):
+    __slots__ = ("available", "backend", "log_size", "projected_through")
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
+    LOG_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PROJECTED_THROUGH_FIELD_NUMBER: _ClassVar[int]
+    available: bool
+    backend: str
+    log_size: int
+    projected_through: int
+    def __init__(self, available: _Optional[bool] = ..., backend: _Optional[str] = ..., log_size: _Optional[int] = ..., projected_through: _Optional[int] = ...) -> None: ...

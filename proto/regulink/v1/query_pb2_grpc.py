@@ -71,6 +71,11 @@ class QueryServiceStub:
                 request_serializer=regulink_dot_v1_dot_query__pb2.AnalyzeRequest.SerializeToString,
                 response_deserializer=regulink_dot_v1_dot_query__pb2.AnalyzeResponse.FromString,
                 _registered_method=True)
+        self.GetGraphStatus = channel.unary_unary(
+                '/regulink.v1.QueryService/GetGraphStatus',
+                request_serializer=regulink_dot_v1_dot_query__pb2.GetGraphStatusRequest.SerializeToString,
+                response_deserializer=regulink_dot_v1_dot_query__pb2.GetGraphStatusResponse.FromString,
+                _registered_method=True)
 
 
 class QueryServiceServicer:
@@ -120,6 +125,13 @@ class QueryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetGraphStatus(self, request, context):
+        """Projection lag: answers reflect the ledger up to projected_through.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -157,6 +169,11 @@ def add_QueryServiceServicer_to_server(servicer, server):
                     servicer.Analyze,
                     request_deserializer=regulink_dot_v1_dot_query__pb2.AnalyzeRequest.FromString,
                     response_serializer=regulink_dot_v1_dot_query__pb2.AnalyzeResponse.SerializeToString,
+            ),
+            'GetGraphStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGraphStatus,
+                    request_deserializer=regulink_dot_v1_dot_query__pb2.GetGraphStatusRequest.FromString,
+                    response_serializer=regulink_dot_v1_dot_query__pb2.GetGraphStatusResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -350,6 +367,33 @@ class QueryService:
             '/regulink.v1.QueryService/Analyze',
             regulink_dot_v1_dot_query__pb2.AnalyzeRequest.SerializeToString,
             regulink_dot_v1_dot_query__pb2.AnalyzeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetGraphStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/regulink.v1.QueryService/GetGraphStatus',
+            regulink_dot_v1_dot_query__pb2.GetGraphStatusRequest.SerializeToString,
+            regulink_dot_v1_dot_query__pb2.GetGraphStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

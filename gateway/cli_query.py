@@ -1,0 +1,267 @@
+"""`regulink query …` (investigators) and `regulink graph …` / `regulink query-log` (operator)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from google.protobuf import json_format
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from rich.tree import Tree
+
+from gateway import config, errors
+from gateway.client import AsyncClient, TlsFiles
+from graph.visibility import NAMES as TLP_NAMES
+
+query_app = typer.Typer(help="Ask the graph: search, entity cards, neighbourhoods, paths, overlaps, operators "
+                        "near a wallet, communities. Every answer shows only what your agency may see.",
+                        no_args_is_help=True)
+graph_app = typer.Typer(help="Operate the graph projection (on the gateway host).", no_args_is_help=True)
+console = Console(stderr=True)
+out = Console()
+
+As = Annotated[str, typer.Option("--as", envvar="REGULINK_AGENCY", help="Your agency id.")]
+Target = Annotated[str, typer.Option("--target", envvar="REGULINK_TARGET", help="Gateway address HOST:PORT.")]
+TlsDir = Annotated[Optional[Path], typer.Option("--tls-dir", envvar="REGULINK_TLS_DIR",
+                                                help="Folder with ca.pem and clients/<agency>.pem [default: "
+                                                "<data-dir>/tls].")]
+Json = Annotated[bool, typer.Option("--json", help="Print the raw answer as JSON (for scripts).")]
+
+
+def _fail(message: str) -> None:
+    from rich.markup import escape
+
+    console.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(1)
+
+
+def _ask(as_agency: str, target: str, tls_dir: Path | None, call):
+    tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
+
+    async def run():
+        async with AsyncClient.connect(target, tls) as client:
+            return await call(client)
+
+    try:
+        return asyncio.run(run())
+    except errors.RegulinkError as exc:
+        _fail(f"{exc.code}: {exc}")
+
+
+def _emit(message, as_json: bool) -> bool:
+    if as_json:
+        out.print_json(json_format.MessageToJson(message, ensure_ascii=False))
+    return as_json
+
+
+def _node_table(nodes, title: str) -> Table:
+    table = Table("key", "type", "caption", "agencies", "TLP", title=title)
+    for node in nodes:
+        table.add_row(node.key, node.type, node.caption, ", ".join(node.agencies), TLP_NAMES.get(node.tlp, ""))
+    return table
+
+
+def _subgraph(subgraph, title: str) -> None:
+    out.print(_node_table(subgraph.nodes, f"{title}: {len(subgraph.nodes)} nodes, {len(subgraph.edges)} edges"
+                                          f"{' (truncated)' if subgraph.truncated else ''}, "
+                                          f"{TLP_NAMES.get(subgraph.tlp, '')}"))
+    table = Table("source", "link", "target", "agencies")
+    for edge in subgraph.edges:
+        table.add_row(edge.source, edge.type, edge.target, ", ".join(edge.agencies))
+    out.print(table)
+
+
+@query_app.command()
+def search(text: str, as_agency: As, types: Annotated[Optional[list[str]], typer.Option("--type")] = None,
+           target: Target = "localhost:7443", tls_dir: TlsDir = None, as_json: Json = False) -> None:
+    """Find entities by name (fuzzy, transliterated) or identifier (wallet, domain, e-mail, phone, LEI …).
+
+    Example: regulink query search "Lumen Crest" --as npa-cyber
+    """
+    answer = _ask(as_agency, target, tls_dir, lambda c: c.search(text, types=types or ()))
+    if not _emit(answer, as_json):
+        out.print(_node_table([h.node for h in answer.hits], f"{len(answer.hits)} hits for {text!r}"))
+
+
+@query_app.command()
+def entity(key: str, as_agency: As, target: Target = "localhost:7443", tls_dir: TlsDir = None,
+           as_json: Json = False) -> None:
+    """An entity card: names, identifiers, attributes with their sources, reporting agencies, links.
+
+    Example: regulink query entity wallet:ETH:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed --as fsa-jp
+    """
+    answer = _ask(as_agency, target, tls_dir, lambda c: c.entity(key))
+    if _emit(answer, as_json):
+        return
+    node = answer.node
+    tree = Tree(f"[bold]{node.caption}[/bold] ({node.type}, {TLP_NAMES.get(node.tlp, '')})")
+    for label, values in (("names", node.names), ("identifiers", node.identifiers), ("roles", node.roles)):
+        if values:
+            branch = tree.add(label)
+            for v in values:
+                branch.add(f"{v.value}  [dim]from {', '.join(v.record_ids)}[/dim]")
+    if node.attributes:
+        branch = tree.add("attributes")
+        for a in node.attributes:
+            branch.add(f"{a.name}: {a.value}  [dim]from {', '.join(a.record_ids)}[/dim]")
+    sources = tree.add("reported by")
+    for s in node.sources:
+        sources.add(f"{s.agency_id} {s.record_id} v{s.version} ({TLP_NAMES.get(s.tlp, '')})")
+    links = tree.add(f"linked to ({len(answer.neighbours.nodes) - 1})")
+    for edge in answer.neighbours.edges:
+        links.add(f"{edge.source} -[{edge.type}]-> {edge.target}")
+    out.print(tree)
+
+
+@query_app.command()
+def neighbourhood(key: str, as_agency: As, hops: int = 2,
+                  node_type: Annotated[Optional[list[str]], typer.Option(help="Keep only these types.")] = None,
+                  link_type: Annotated[Optional[list[str]], typer.Option(help="Follow only these links.")] = None,
+                  limit: Annotated[int, typer.Option(help="At most this many nodes (≤ 2000).")] = 200,
+                  target: Target = "localhost:7443", tls_dir: TlsDir = None, as_json: Json = False) -> None:
+    """Everything within HOPS links of an entity. Example: regulink query neighbourhood KEY --as fsa-jp --hops 2"""
+    answer = _ask(as_agency, target, tls_dir, lambda c: c.neighbourhood(
+        key, hops=hops, node_types=node_type or [], edge_types=link_type or [], node_limit=limit))
+    if not _emit(answer, as_json):
+        _subgraph(answer, f"{hops}-hop neighbourhood of {key}")
+
+
+@query_app.command()
+def paths(from_key: str, to_key: str, as_agency: As, max_hops: int = 6, all_shortest: bool = False,
+          target: Target = "localhost:7443", tls_dir: TlsDir = None, as_json: Json = False) -> None:
+    """Shortest path(s) between two entities over what you may see. Example: regulink query paths A B --as fsa-jp"""
+    answer = _ask(as_agency, target, tls_dir, lambda c: c.paths(from_key, to_key, max_hops=max_hops,
+                                                                all_shortest=all_shortest))
+    if _emit(answer, as_json):
+        return
+    if not answer.paths:
+        out.print("no path")
+    for path in answer.paths:
+        out.print(" → ".join(path.node_keys))
+
+
+@query_app.command()
+def overlaps(as_agency: As, min_agencies: int = 2,
+             different_kinds: Annotated[bool, typer.Option(help="Only across agency kinds.")] = False,
+             target: Target = "localhost:7443", tls_dir: TlsDir = None, as_json: Json = False) -> None:
+    """Entities and wallets reported by several agencies. Example: regulink query overlaps --as fsa-jp"""
+    answer = _ask(as_agency, target, tls_dir, lambda c: c.overlaps(min_agencies=min_agencies,
+                                                                   different_kinds=different_kinds))
+    if _emit(answer, as_json):
+        return
+    table = Table("key", "type", "agencies", "kinds", title=f"{len(answer.overlaps)} overlaps")
+    for o in answer.overlaps:
+        table.add_row(o.node.key, o.node.type, ", ".join(o.agencies), ", ".join(o.agency_kinds))
+    out.print(table)
+
+
+@query_app.command()
+def operators(key: str, as_agency: As, hops: int = 3, target: Target = "localhost:7443", tls_dir: TlsDir = None,
+              as_json: Json = False) -> None:
+    """Unauthorized operators within HOPS of a wallet or person, with the path to each.
+
+    Example: regulink query operators wallet:ETH:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed --as npa-cyber
+    """
+    answer = _ask(as_agency, target, tls_dir, lambda c: c.operators_near(key, hops))
+    if _emit(answer, as_json):
+        return
+    table = Table("operator", "reported by", "hops", "path", title=f"unauthorized operators near {key}")
+    for o in answer.operators:
+        table.add_row(o.operator.caption, ", ".join(o.operator.agencies), str(o.distance),
+                      " → ".join(o.path.node_keys))
+    out.print(table)
+
+
+@query_app.command()
+def analyze(key: str, as_agency: As, hops: int = 2, target: Target = "localhost:7443", tls_dir: TlsDir = None,
+            as_json: Json = False) -> None:
+    """Communities and centrality ranking of a neighbourhood. Example: regulink query analyze KEY --as fsa-jp"""
+    answer = _ask(as_agency, target, tls_dir, lambda c: c.analyze(key, hops=hops))
+    if _emit(answer, as_json):
+        return
+    table = Table("node", "betweenness", "pagerank", "degree", title="centrality")
+    for c in answer.ranking[:20]:
+        table.add_row(c.node_key, f"{c.betweenness:.3f}", f"{c.pagerank:.3f}", f"{c.degree:.3f}")
+    out.print(table)
+    for i, community in enumerate(answer.communities, 1):
+        out.print(f"community {i}: {', '.join(community.node_keys)}")
+
+
+def query_log(data_dir: Annotated[Path, typer.Option("--data-dir", envvar="REGULINK_DATA_DIR")] = config.DEFAULT_DATA_DIR,
+              agency: Annotated[Optional[str], typer.Option(help="Only this agency's questions.")] = None,
+              limit: int = 50) -> None:
+    """The query audit trail: who asked what, when, and how many results (operator).
+
+    Example: regulink query-log --agency npa-cyber
+    """
+    from gateway.audit import AuditLog
+
+    log = AuditLog(config.Settings(data_dir=data_dir).data_dir / "audit.db")
+    table = Table("time", "agency", "call", "parameters", "results", "outcome")
+    for row in log.recent(limit, agency):
+        when = dt.datetime.fromtimestamp(row["at_ms"] / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(when, row["agency_id"], row["call"], row["params"], str(row["results"]), row["outcome"])
+    out.print(table)
+
+
+@graph_app.command()
+def rebuild(
+    data_dir: Annotated[Path, typer.Option("--data-dir", envvar="REGULINK_DATA_DIR")] = config.DEFAULT_DATA_DIR,
+    graph: Annotated[str, typer.Option(envvar="REGULINK_GRAPH", help="embedded, or a bolt:// / neo4j:// URI "
+                                       "(user and password from REGULINK_GRAPH_USER / _PASSWORD).")] = "embedded",
+) -> None:
+    """Empty the graph and replay the whole ledger into it (stop the gateway first when embedded).
+
+    Also how to move to Neo4j: regulink graph rebuild --graph neo4j://neo4j.internal:7687
+    """
+    from gateway.ledger.store import LedgerStore
+    from gateway.projection import ledger_items
+    from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
+    from graph.projector import Projector
+    from graph.store import GraphStore
+
+    settings = config.load(data_dir=data_dir, graph=graph)
+
+    async def run() -> tuple[int, float]:
+        embedded = None
+        if settings.graph == "embedded":
+            embedded = EmbeddedArcadeDB(settings.data_dir / "graph", heap=settings.graph_heap)
+            endpoint = await embedded.start()
+        else:
+            endpoint = BoltEndpoint(settings.graph, settings.graph_user, settings.graph_password,
+                                    settings.graph_database or None)
+        store = await GraphStore.connect(endpoint)
+        ledger = LedgerStore(settings.ledger_path)
+        try:
+            await store.setup()
+            await store.clear()
+            projector = Projector(store)
+            total = ledger.size()
+            began = time.perf_counter()
+            with Progress(TextColumn("replaying the ledger"), BarColumn(), MofNCompleteColumn(),
+                          console=console) as progress:
+                task = progress.add_task("rebuild", total=total)
+                start = 0
+                while entries := ledger.entries(start, 1000):
+                    await projector.apply(ledger_items(entries))
+                    start = entries[-1].log_index + 1
+                    progress.update(task, completed=start)
+            return total, time.perf_counter() - began
+        finally:
+            ledger.close()
+            await store.close()
+            if embedded is not None:
+                await embedded.stop()
+
+    try:
+        total, seconds = asyncio.run(run())
+    except (OSError, RuntimeError) as exc:
+        _fail(f"cannot rebuild: {exc}")
+    out.print(f"replayed {total} ledger entries in {seconds:.1f}s ({total / max(seconds, 1e-9):,.0f}/s)")
