@@ -83,6 +83,13 @@ _LISTENER_HOST_SETTINGS = (
 )
 
 _PR_SET_PDEATHSIG = 1
+# Loaded before any fork: the child must not dlopen between fork and exec.
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+# In the child's log: ArcadeDBServer.main() threw (the JVM may live on), and
+# the message a listener gives when its port is taken.
+_MAIN_DIED = 'Exception in thread "main"'
+_PORT_BUSY = "Unable to listen"
 
 
 @dataclass(frozen=True)
@@ -138,8 +145,7 @@ def _die_with_parent(parent_pid: int) -> None:
     between fork and prctl. (The signal follows the forking *thread*: start()
     must run on a thread that lives as long as the server, e.g. the main loop.)
     """
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+    if _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
         os._exit(126)
     if os.getppid() != parent_pid:
         os._exit(0)
@@ -179,8 +185,11 @@ class EmbeddedArcadeDB:
         """Resident memory of the child (JVM heap + page cache + code), for benchmarks."""
         if self._proc is None or self._proc.returncode is not None:
             return 0
-        with open(f"/proc/{self._proc.pid}/statm") as statm:
-            resident_pages = int(statm.read().split()[1])
+        try:
+            with open(f"/proc/{self._proc.pid}/statm") as statm:
+                resident_pages = int(statm.read().split()[1])
+        except OSError:  # exited since the check above
+            return 0
         return resident_pages * os.sysconf("SC_PAGE_SIZE")
 
     @property
@@ -330,12 +339,21 @@ class EmbeddedArcadeDB:
             self.log_path.replace(self.log_path.with_name(LOG_FILE + ".1"))
 
     def _check_alive(self) -> None:
+        """Raise if the child died, or if its start failed while the JVM lives on.
+
+        A failed ArcadeDBServer.main() (e.g. a port taken) leaves non-daemon
+        threads running, so the process would sit there until the timeout:
+        the uncaught exception in the log is the reliable signal.
+        """
         assert self._proc is not None
-        if self._proc.returncode is not None:
-            tail = self._log_tail()
-            if "Address already in use" in tail or "BindException" in tail:
-                raise _PortTaken()
-            raise RuntimeError(self._failure(f"ArcadeDB exited with status {self._proc.returncode}"))
+        exited = self._proc.returncode is not None
+        tail = self._log_tail()
+        if not exited and _MAIN_DIED not in tail:
+            return
+        if _PORT_BUSY in tail:
+            raise _PortTaken()
+        reason = f"exited with status {self._proc.returncode}" if exited else "failed to start"
+        raise RuntimeError(self._failure(f"ArcadeDB {reason}"))
 
     def _check_deadline(self, deadline: float, what: str) -> None:
         self._check_alive()
@@ -343,17 +361,32 @@ class EmbeddedArcadeDB:
             raise RuntimeError(self._failure(f"ArcadeDB did not {what} in time"))
 
     async def _wait_http(self, endpoint: BoltEndpoint, deadline: float) -> None:
-        """Wait for the HTTP API, which the server opens after loading its databases."""
-        while True:
-            self._check_deadline(deadline, "open its HTTP API")
+        """Wait for the HTTP API, which the server opens after loading its databases.
+
+        /api/v1/ready needs no credentials (204 when up): a refused password
+        is reported by the next, authenticated, step rather than looping here.
+        """
+        url = f"{endpoint.http_url}/api/v1/ready"
+
+        def ready() -> bool:
             try:
-                await arcadedb_http(endpoint, "GET", "/api/v1/ready", timeout=2)
-                return
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    return 200 <= response.status < 300
             except (OSError, urllib.error.URLError):
-                await asyncio.sleep(0.05)
+                return False
+
+        while not await asyncio.to_thread(ready):
+            self._check_deadline(deadline, "open its HTTP API")
+            await asyncio.sleep(0.05)
 
     async def _ensure_database(self, endpoint: BoltEndpoint) -> None:
-        exists = await arcadedb_http(endpoint, "GET", f"/api/v1/exists/{endpoint.database}")
+        try:
+            exists = await arcadedb_http(endpoint, "GET", f"/api/v1/exists/{endpoint.database}")
+        except ArcadeDBAuthError as exc:
+            raise ArcadeDBAuthError(
+                f"{exc} (ArcadeDB keeps the root password of its first start: "
+                f"was {self.root / PASSWORD_FILE} replaced since?)"
+            ) from None
         if not (exists or {}).get("result"):
             await arcadedb_http(
                 endpoint, "POST", "/api/v1/server", {"command": f"create database {endpoint.database}"}
@@ -373,21 +406,21 @@ class EmbeddedArcadeDB:
                     if records and records[0]["ok"] == 1:
                         return
                 except neo4j.exceptions.AuthError as exc:
-                    raise RuntimeError(
-                        f"ArcadeDB refused the root password from {self.root / PASSWORD_FILE} "
-                        f"(was the file replaced after the first start?): {exc}"
-                    ) from exc
+                    raise ArcadeDBAuthError(f"ArcadeDB Bolt refused the root password: {exc}") from exc
                 except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError):
                     await asyncio.sleep(0.05)
         finally:
             await driver.close()
 
     def _log_tail(self, lines: int = 25) -> str:
+        """The last lines of the child's log (read from its last 16 KiB only)."""
         try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                return "".join(deque(f, maxlen=lines))
+            with open(self.log_path, "rb") as f:
+                f.seek(max(0, f.seek(0, os.SEEK_END) - 16384))
+                text = f.read().decode("utf-8", "replace")
         except OSError:
             return ""
+        return "".join(deque(text.splitlines(keepends=True), maxlen=lines))
 
     def _failure(self, message: str) -> str:
         return f"{message}; last lines of {self.log_path}:\n{self._log_tail()}"
@@ -395,6 +428,10 @@ class EmbeddedArcadeDB:
 
 class _PortTaken(Exception):
     """The child could not bind a port we picked: another process took it first."""
+
+
+class ArcadeDBAuthError(RuntimeError):
+    """ArcadeDB's HTTP API refused the credentials (HTTP 401 or 403)."""
 
 
 async def arcadedb_http(
@@ -408,8 +445,8 @@ async def arcadedb_http(
     """Call ArcadeDB's HTTP API (JSON in, JSON out), off the event loop.
 
     Used for what Bolt cannot do: creating the database and SQL-only DDL
-    such as full-text indexes. Raises RuntimeError with the server's detail
-    on an HTTP error status.
+    such as full-text indexes. Raises ArcadeDBAuthError on 401/403 and
+    RuntimeError on any other HTTP error status, with the server's detail.
     """
     if endpoint.http_url is None:
         raise ValueError("this endpoint has no ArcadeDB HTTP API")
@@ -427,7 +464,8 @@ async def arcadedb_http(
                 payload = response.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:500]
-            raise RuntimeError(f"ArcadeDB {method} {path}: HTTP {exc.code}: {detail}") from None
+            error = ArcadeDBAuthError if exc.code in (401, 403) else RuntimeError
+            raise error(f"ArcadeDB {method} {path}: HTTP {exc.code}: {detail}") from None
         return json.loads(payload) if payload else None
 
     return await asyncio.to_thread(call)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import stat
 from pathlib import Path
 
@@ -16,8 +17,8 @@ import neo4j
 import neo4j.exceptions
 import pytest
 
-from graph import dialect
-from graph.embedded import PASSWORD_FILE, EmbeddedArcadeDB
+from graph import dialect, embedded
+from graph.embedded import PASSWORD_FILE, EmbeddedArcadeDB, free_loopback_port as free_port
 
 from .conftest import GraphBackend, Scratch
 
@@ -324,6 +325,36 @@ async def test_shortest_paths(bolt: GraphBackend, scratch: Scratch) -> None:
     assert [n["key"] for n in path.nodes] == ["k1", "k3", "k4"]
 
 
+async def test_shortest_path_under_a_visibility_predicate(bolt: GraphBackend, scratch: Scratch) -> None:
+    """A path needs every step visible (DESIGN decision 6), and that changes the shortest path.
+
+    a-x-d is shortest but x is hidden; a-b-c-d is the shortest visible path.
+    Neo4j applies a WHERE on shortestPath() during the search; ArcadeDB
+    applies it after, to the one shortest path, and finds nothing. The
+    bounded variable-length form and a quantified path pattern give the
+    right answer on both.
+    """
+    label = scratch.label("Node")
+    await bolt.query(
+        f"CREATE (a:{label} {{key: 'a'}}), (x:{label} {{key: 'x', hidden: true}}), (b:{label} {{key: 'b'}}), "
+        f"(c:{label} {{key: 'c'}}), (d:{label} {{key: 'd'}}), "
+        "(a)-[:L]->(x), (x)-[:L]->(d), (a)-[:L]->(b), (b)-[:L]->(c), (c)-[:L]->(d)"
+    )
+    ends = f"(a:{label} {{key: 'a'}}), (d:{label} {{key: 'd'}})"
+    visible = "all(n IN nodes(p) WHERE n.hidden IS NULL)"
+    keys = "RETURN [n IN nodes(p) | n.key] AS keys"
+    shortest = await bolt.query(f"MATCH {ends} MATCH p = shortestPath((a)-[*..6]-(d)) WHERE {visible} {keys}")
+    assert shortest == ([] if bolt.backend == "arcadedb" else [{"keys": ["a", "b", "c", "d"]}])
+    bounded = await bolt.query(
+        f"MATCH {ends} MATCH p = (a)-[*..6]-(d) WHERE {visible} {keys} ORDER BY length(p) LIMIT 1"
+    )
+    assert bounded == [{"keys": ["a", "b", "c", "d"]}]
+    quantified = await bolt.query(
+        f"MATCH p = (:{label} {{key: 'a'}})((s)-[:L]->(t) WHERE t.hidden IS NULL){{1,6}}(:{label} {{key: 'd'}}) {keys}"
+    )
+    assert quantified == [{"keys": ["a", "b", "c", "d"]}]
+
+
 async def test_exists_and_count_subqueries(bolt: GraphBackend, scratch: Scratch) -> None:
     label = scratch.label("Node")
     await _chain(bolt, label, 4)
@@ -497,3 +528,23 @@ async def test_embedded_start_failure_quotes_the_log(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="(?s)exited with status.*Invalid maximum heap size"):
         await server.start(timeout=30)
     assert server.pid is None
+
+
+async def test_embedded_start_retries_when_a_port_is_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port picked free can be taken before the JVM binds it.
+
+    ArcadeDB then logs the failure but its JVM stays up, so the launcher must
+    notice from the log, not wait for an exit or the timeout.
+    """
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        picks = iter([free_port(), taken.getsockname()[1]])  # HTTP, then Bolt (bound first)
+        monkeypatch.setattr(embedded, "free_loopback_port", lambda: next(picks, None) or free_port())
+        server = EmbeddedArcadeDB(tmp_path / "graph", heap="256m", max_page_ram_mb=64)
+        endpoint = await server.start(timeout=30)
+        try:
+            assert str(taken.getsockname()[1]) not in endpoint.uri
+            assert "Unable to listen" in (tmp_path / "graph" / "arcadedb.log.1").read_text()
+        finally:
+            await server.stop()
