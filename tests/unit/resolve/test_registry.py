@@ -17,11 +17,12 @@ EXAMPLES = {
     "url": ("https://example.com/", {}),
     "email": ("info@example.com", {}),
     "phone": ("+81312345678", {}),
+    "iban": ("GB82WEST12345698765432", {}),
 }
 
 
 def test_kinds() -> None:
-    assert KINDS == ("wallet", "lei", "jp_cn", "registration", "domain", "url", "email", "phone")
+    assert KINDS == ("wallet", "lei", "jp_cn", "registration", "domain", "url", "email", "phone", "iban")
     assert set(EXAMPLES) == set(KINDS)
 
 
@@ -43,9 +44,9 @@ def test_normalize_dispatches(kind: str) -> None:
 
 def test_unknown_kind() -> None:
     with pytest.raises(UnknownKind, match="known: wallet"):
-        normalize("iban", "DE89370400440532013000")
+        normalize("swift", "DEUTDEFF")
     with pytest.raises(UnknownKind):
-        is_valid("iban", "x")
+        is_valid("swift", "x")
 
 
 def test_options_only_where_they_apply() -> None:
