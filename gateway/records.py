@@ -12,13 +12,15 @@ import time
 
 from gateway.errors import FieldViolation, RecordInvalid
 from graph import resolve
+from graph.project import KEYED_KINDS, identifier_key
 from gateway.registry import Snapshot
 from regulink.v1 import records_pb2
 
 RECORD_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 ENTITY_REF = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 IDENTIFIER_KINDS = frozenset(
-    {"wallet", "lei", "jp_cn", "registration", "domain", "url", "email", "phone", "iban", "ofac_sdn_uid", "other"}
+    {"wallet", "lei", "jp_cn", "registration", "domain", "url", "email", "phone", "iban", "ofac_sdn_uid", "other",
+     "graph_key"}
 )
 TLP_VALUES = frozenset(records_pb2.Tlp.values()) - {records_pb2.TLP_UNSPECIFIED}
 ENTITY_TYPES = frozenset(records_pb2.EntityType.values()) - {records_pb2.ENTITY_TYPE_UNSPECIFIED}
@@ -137,25 +139,18 @@ def _check_identifier(identifier: records_pb2.Identifier, at: str, bad) -> None:
 
 
 def identifier_problem(identifier: records_pb2.Identifier) -> str | None:
-    """Checksum and format problems, from the one normalization registry (graph.resolve)."""
-    if identifier.kind not in resolve.KINDS:
+    """Checksum and format problems: the same function that makes the graph's merge keys."""
+    if identifier.kind not in KEYED_KINDS:
         return None  # free-form kinds (ofac_sdn_uid, other …) carry no checksum
-    return _normalization_problem(identifier.kind, identifier.value, identifier.scheme)
+    return _key_problem(identifier.kind, identifier.value, identifier.scheme)
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _normalization_problem(kind: str, value: str, scheme: str) -> str | None:
+def _key_problem(kind: str, value: str, scheme: str) -> str | None:
     # Cached: the same wallets, domains and phones recur across records and
     # checksums (keccak, IDNA) cost more than the signature check's remainder.
-    qualifier = {}
-    if kind == "wallet":
-        qualifier["chain"] = scheme
-    elif kind == "phone":
-        qualifier["region"] = scheme or None
-    elif kind == "registration" and scheme:
-        value = f"{scheme}:{value}"
     try:
-        resolve.normalize(kind, value, **qualifier)
+        identifier_key(kind, value, scheme)
     except resolve.InvalidIdentifier as exc:
         return str(exc)
     return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from graph import queries, resolve
+from graph.candidates import CANDIDATE
 from graph.store import GraphStore
 from graph.view import EdgeView, NodeView, Subgraph, edge_view, node_view
 from graph import names as name_match
@@ -88,6 +89,7 @@ class Investigator:
                       fanout: int = FANOUT) -> tuple[dict[str, list[tuple[str, EdgeView]]], dict[str, NodeView], bool]:
         """Neighbours of each key: origin -> [(neighbour key, edge)], the neighbour views, whether a hub was cut."""
         rows = await self.store.read(queries.EXPAND, keys=keys, agency=viewer, fanout_plus_one=fanout + 1)
+        rows = _without_decided_candidates(rows, viewer)
         per_origin: dict[str, list[tuple[str, EdgeView]]] = {}
         views: dict[str, NodeView] = {}
         counts: dict[str, int] = {}
@@ -111,6 +113,7 @@ class Investigator:
 
     async def _edges_among(self, subgraph: Subgraph, viewer: str, edge_types: list[str], window: Window) -> None:
         rows = await self.store.read(queries.EDGES_AMONG, keys=list(subgraph.nodes), agency=viewer)
+        rows = _without_decided_candidates(rows, viewer, origin="source", other="target")
         for row in rows:
             if edge_types and row["type"] not in edge_types:
                 continue
@@ -306,6 +309,18 @@ class Investigator:
         )
         ordered = sorted((sorted(c) for c in communities), key=lambda c: (-len(c), c))
         return ordered, ranking, subgraph
+
+
+DECISIONS = frozenset({"SAME_AS", "NOT_SAME_AS"})
+
+
+def _without_decided_candidates(rows: list[dict], viewer: str, origin: str = "origin", other: str = "key") -> list[dict]:
+    """A candidate the viewer can see a decision on (confirmed or rejected) is not shown as a candidate."""
+    decided = {frozenset((r[origin], r[other])) for r in rows
+               if r["type"] in DECISIONS and edge_view(r[origin], r["type"], r[other], r["rsrc"], viewer)}
+    if not decided:
+        return rows
+    return [r for r in rows if not (r["type"] == CANDIDATE and frozenset((r[origin], r[other])) in decided)]
 
 
 def _walk(parents: dict[str, set[str]], node: str) -> list[list[str]]:

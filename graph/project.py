@@ -8,6 +8,7 @@ record, so names never merge anything.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from graph import resolve, schema
@@ -64,8 +65,23 @@ def edge_key(source: str, link_type: str, target: str) -> str:
     return f"{source}|{link_type}|{target}"
 
 
+# A key as the Query API shows it; a record refers to an existing node with {kind: "graph_key"}.
+GRAPH_KEY = re.compile(
+    r"local:[a-z0-9._-]{1,64}/[A-Za-z0-9._:-]{1,128}:[A-Za-z0-9._:-]{1,64}"
+    r"|(wallet|domain|email|phone|lei|jp_cn|registration|iban):\S{1,300}"
+)
+KEYED_KINDS = frozenset(resolve.KINDS) | {"graph_key"}
+
+
 def identifier_key(kind: str, value: str, scheme: str = "") -> str:
-    """The node key a strong identifier gives: 'wallet:ETH:0x…', 'domain:example.com', 'lei:…'."""
+    """The node key a strong identifier gives: 'wallet:ETH:0x…', 'domain:example.com', 'lei:…'.
+
+    Raises resolve.InvalidIdentifier (checksum, format) or UnknownKind for free-form kinds.
+    """
+    if kind == "graph_key":
+        if not GRAPH_KEY.fullmatch(value):
+            raise resolve.InvalidFormat("not a graph key such as wallet:ETH:0x… or local:agency/record:ref", value)
+        return value
     if kind == "wallet":
         chain, address = resolve.normalize_wallet(scheme, value)
         return f"wallet:{chain}:{address}"
@@ -98,11 +114,11 @@ def contribution(record: records_pb2.CaseRecord, log_index: int, seen_ms: int) -
         kind = schema.ENTITY_TYPES[entity.type]
         keys = {}
         for identifier in entity.identifiers:
-            try:
-                keys[identifier_key(identifier.kind, identifier.value, identifier.scheme)] = identifier.kind
-            except (resolve.InvalidIdentifier, TypeError):
+            if identifier.kind not in KEYED_KINDS:
                 continue  # free-form kinds ("other", "ofac_sdn_uid") are attributes, not keys
-        own = next((k for kind_name in kind.merge_keys for k, v in keys.items() if v == kind_name), None)
+            keys[identifier_key(identifier.kind, identifier.value, identifier.scheme)] = identifier.kind
+        own = next((k for k, v in keys.items() if v == "graph_key"), None) or next(
+            (k for kind_name in kind.merge_keys for k, v in keys.items() if v == kind_name), None)
         key = own or f"local:{source.record}:{entity.ref}"
         by_ref[entity.ref] = key
         _merge_node(nodes, NodeFact(key, kind.name, _entity_facts(entity, {k: v for k, v in keys.items()})))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from graph import candidates
 from graph import names as name_keys
 from graph.project import Contribution, contribution
 from graph.store import GraphStore, WriteBatch
@@ -67,6 +68,7 @@ class Projector:
             if adds is not None:
                 self._add(work, adds)
         batch = self._batch(work)
+        await self._candidates(work, batch)
         batch.watermark = items[-1].log_index
         await self.store.write(batch)
         return batch.watermark
@@ -145,6 +147,39 @@ class Projector:
             "nodes": sorted(adds.nodes), "edges": sorted((e.source, e.type, e.target) for e in adds.edges.values()),
         }
         work.touched_records.add(source.record)
+
+    async def _candidates(self, work: _WorkingSet, batch: WriteBatch) -> None:
+        """Recompute the name blocks and POSSIBLY_SAME_AS edges of every touched person and organization."""
+        touched = {}
+        for key in sorted(work.touched_nodes):
+            node = work.nodes.get(key)
+            if node and node[1] and node[0] in candidates.CANDIDATE_TYPES:
+                touched[key] = node
+        if not touched:
+            return
+        batch.candidate_nodes = sorted(touched)
+        own_blocks = {key: candidates.blocks(node[1]) for key, node in touched.items()}
+        batch.named = [{"key": k, "blocks": sorted(b)} for k, b in own_blocks.items() if b]
+        others = await self.store.named_neighbours(sorted(set().union(*own_blocks.values())))
+        for key, node in work.nodes.items():  # this batch's state wins over the stored one
+            if key in others or key in touched:
+                if node and node[1]:
+                    others[key] = node
+                else:
+                    others.pop(key, None)
+        for key, node in touched.items():
+            others[key] = node
+        other_blocks = {k: (own_blocks.get(k) or candidates.blocks(n[1])) for k, n in others.items()}
+        pairs = set()
+        for key in touched:
+            for other, blocks in other_blocks.items():
+                if other != key and others[other][0] == touched[key][0] and blocks & own_blocks[key]:
+                    pairs.add(tuple(sorted((key, other))))
+        for a, b in sorted(pairs):
+            entries = candidates.pair_entries(others[a][1], others[b][1])
+            if entries:
+                batch.edge_upserts[candidates.CANDIDATE].append(
+                    _element_row({e["record"]: e for e in entries}, source=a, target=b))
 
     # -- writing ------------------------------------------------------------------------------------
 

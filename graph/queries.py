@@ -69,7 +69,24 @@ DELETE r
 """
 
 
-CLEAR_ALL = "MATCH (n) WHERE n:Entity OR n:Record OR n:Meta DETACH DELETE n"
+# Name blocks: index nodes that let candidates be found by indexed lookups, never part of answers.
+NAMED_NEIGHBOURS = """
+UNWIND $blocks AS b MATCH (k:NameBlock {key: b})<-[:NAMED]-(m:Entity)
+RETURN DISTINCT m.key AS key, labels(m) AS labels, m.src AS src
+"""
+CLEAR_CANDIDATES = """
+UNWIND $keys AS k MATCH (n:Entity {key: k})-[r]-()
+WHERE type(r) = 'POSSIBLY_SAME_AS' OR type(r) = 'NAMED'
+DELETE r
+"""
+SET_NAMED = """
+UNWIND $rows AS row MATCH (n:Entity {key: row.key})
+UNWIND row.blocks AS b
+MERGE (k:NameBlock {key: b})
+MERGE (n)-[:NAMED]->(k)
+"""
+
+CLEAR_ALL = "MATCH (n) WHERE n:Entity OR n:Record OR n:Meta OR n:NameBlock DETACH DELETE n"
 COUNT_ALL = """
 MATCH (n:Entity) WITH count(n) AS nodes
 OPTIONAL MATCH (:Entity)-[r]->(:Entity) RETURN nodes, count(r) AS edges

@@ -27,10 +27,13 @@ class WriteBatch:
     edge_deletes: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))  # type -> rows
     edge_upserts: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     records: list[dict] = field(default_factory=list)
+    candidate_nodes: list[str] = field(default_factory=list)  # their candidate edges are recomputed
+    named: list[dict] = field(default_factory=list)  # {key, blocks}
     watermark: int | None = None
 
 
-UNIQUE_KEYS = (("entity_key", "Entity"), ("record_key", "Record"), ("meta_key", "Meta"))
+UNIQUE_KEYS = (("entity_key", "Entity"), ("record_key", "Record"), ("meta_key", "Meta"),
+               ("name_block_key", "NameBlock"))
 
 
 class GraphStore:
@@ -116,6 +119,17 @@ class GraphStore:
             for r in rows
         }
 
+    async def named_neighbours(self, blocks: list[str]) -> dict[str, tuple[str, dict[str, dict]]]:
+        """Nodes filed under any of these name blocks: key -> (type label, sources)."""
+        if not blocks:
+            return {}
+        rows = await self.run(queries.NAMED_NEIGHBOURS, blocks=blocks)
+        return {
+            r["key"]: (next(label for label in r["labels"] if label != "Entity"),
+                       {e["record"]: e for e in map(json.loads, r["src"] or [])})
+            for r in rows
+        }
+
     async def write(self, batch: WriteBatch) -> None:
         statements: list[tuple[str, dict]] = []
         for rel_type, rows in batch.edge_deletes.items():
@@ -124,6 +138,10 @@ class GraphStore:
             statements.append((queries.DELETE_NODES, {"keys": batch.node_deletes}))
         for label, rows in batch.node_upserts.items():
             statements.append((queries.upsert_nodes(label), {"rows": rows}))
+        if batch.candidate_nodes:
+            statements.append((queries.CLEAR_CANDIDATES, {"keys": batch.candidate_nodes}))
+        if batch.named:
+            statements.append((queries.SET_NAMED, {"rows": batch.named}))
         for rel_type, rows in batch.edge_upserts.items():
             statements.append((queries.upsert_edges(rel_type), {"rows": rows}))
         if batch.records:

@@ -29,6 +29,8 @@ def _timestamp(ms: int) -> Timestamp:
 
 
 def _record_id(record_key: str) -> str:
+    if "|" in record_key:  # a candidate pairs two records: "agency/record|agency/record"
+        return record_key
     return record_key.split("/", 1)[1]
 
 

@@ -41,7 +41,14 @@ def check_subgraph(subgraph, nodes, edges, node_names):
         assert key in nodes, f"leaked node {key}"
         assert {s["record"] for s in view.sources} == nodes[key], f"sources of {key}"
         assert set(view.names) <= node_names[key], f"leaked name on {key}"
+    visible_records = set().union(*nodes.values()) if nodes else set()
     for (source, rel_type, target), view in subgraph.edges.items():
+        if rel_type == "POSSIBLY_SAME_AS":
+            # A candidate pairs two names: both records behind each visible pairing must be readable.
+            for entry in view.sources:
+                assert set(entry["record"].split("|")) <= visible_records, f"leaked candidate {entry['record']}"
+            assert source in nodes and target in nodes
+            continue
         assert (source, rel_type, target) in edges, f"leaked edge {source} {rel_type} {target}"
         assert {s["record"] for s in view.sources} == edges[(source, rel_type, target)]
 
@@ -82,10 +89,11 @@ async def test_no_answer_shows_what_the_agency_may_not_see(store, seed):  # noqa
         undirected = {frozenset((s, t)) for s, _, t in edges}
         for a, b in [rng.sample(sorted(all_nodes), 2) for _ in range(8)]:
             found, subgraph = await investigator.paths(a, b, viewer, all_shortest=True)
+            candidates = {frozenset((s, t)) for s, kind, t in subgraph.edges if kind == "POSSIBLY_SAME_AS"}
             for path in found:
                 assert set(path) <= set(nodes)
-                assert all(frozenset(pair) in undirected for pair in zip(path, path[1:]))
-            check_subgraph(subgraph, nodes, edges, node_names)
+                assert all(frozenset(pair) in undirected | candidates for pair in zip(path, path[1:]))
+            check_subgraph(subgraph, nodes, edges, node_names)  # candidates on the way are checked here
 
         # Overlaps count agencies from visible sources only.
         for view, agencies, _ in await investigator.overlaps(viewer):

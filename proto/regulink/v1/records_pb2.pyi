@@ -53,6 +53,8 @@ class LinkType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LINK_TYPE_SANCTIONED_BY: _ClassVar[LinkType]
     LINK_TYPE_USES: _ClassVar[LinkType]
     LINK_TYPE_LOCATED_AT: _ClassVar[LinkType]
+    LINK_TYPE_SAME_AS: _ClassVar[LinkType]
+    LINK_TYPE_NOT_SAME_AS: _ClassVar[LinkType]
 TLP_UNSPECIFIED: Tlp
 TLP_CLEAR: Tlp
 TLP_GREEN: Tlp
@@ -85,6 +87,8 @@ LINK_TYPE_WARNED_BY: LinkType
 LINK_TYPE_SANCTIONED_BY: LinkType
 LINK_TYPE_USES: LinkType
 LINK_TYPE_LOCATED_AT: LinkType
+LINK_TYPE_SAME_AS: LinkType
+LINK_TYPE_NOT_SAME_AS: LinkType
 
 class Identifier(_message.Message):
     __slots__ = ("kind", "value", "scheme")
