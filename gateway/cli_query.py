@@ -18,6 +18,7 @@ from rich.tree import Tree
 
 from gateway import config, errors
 from gateway.client import AsyncClient, TlsFiles
+from graph import schema
 from graph.visibility import NAMES as TLP_NAMES
 
 query_app = typer.Typer(help="Ask the graph: search, entity cards, neighbourhoods, paths, overlaps, operators "
@@ -192,6 +193,53 @@ def analyze(key: str, as_agency: As, hops: int = 2, target: Target = "localhost:
     out.print(table)
     for i, community in enumerate(answer.communities, 1):
         out.print(f"community {i}: {', '.join(community.node_keys)}")
+
+
+@query_app.command()
+def decide(
+    verdict: Annotated[str, typer.Argument(help="same or different")],
+    key_a: str,
+    key_b: str,
+    as_agency: As,
+    key: Annotated[Path, typer.Option(envvar="REGULINK_KEY", help="Your Ed25519 private key (PEM).")],
+    evidence: Annotated[str, typer.Option(help="Why (kept with the decision).")] = "",
+    tlp: Annotated[str, typer.Option(help="CLEAR, GREEN, AMBER, AMBER_STRICT or RED.")] = "AMBER",
+    share_with: Annotated[Optional[list[str]], typer.Option(help="Agencies that may see the decision.")] = None,
+    target: Target = "localhost:7443", tls_dir: TlsDir = None,
+) -> None:
+    """Confirm or reject a POSSIBLY_SAME_AS candidate with a signed decision in the ledger (survives rebuilds).
+
+    Example: regulink query decide same local:mas-sg/MAS-2026-0412:op local:tokyo-metro/TMG-CONS-2026-1187:op
+    --as npa-cyber --key keys/npa-cyber.pem --evidence "same director and office"
+    """
+    import uuid
+
+    from gateway import keys as keyfiles
+    from gateway.client import sign_record
+    from regulink.v1 import records_pb2
+
+    if verdict not in ("same", "different"):
+        _fail("the verdict is `same` or `different`")
+    try:
+        marking = records_pb2.Tlp.Value(f"TLP_{tlp.upper().replace('+', '_')}")
+    except ValueError:
+        _fail(f"unknown TLP {tlp!r}; use CLEAR, GREEN, AMBER, AMBER_STRICT or RED")
+
+    async def run(client: AsyncClient):
+        cards = [(await client.entity(k)).node for k in (key_a, key_b)]
+        record = records_pb2.CaseRecord(record_id=f"decision-{uuid.uuid4().hex[:12]}", agency_id=as_agency,
+                                        version=1, tlp=marking, share_with=share_with or [],
+                                        summary=f"investigator decision: {verdict}")
+        record.issued_at.GetCurrentTime()
+        for ref, card in zip(("a", "b"), cards):
+            entity = record.entities.add(ref=ref, type=schema.BY_NAME[card.type].proto)
+            entity.identifiers.add(kind="graph_key", value=card.key)
+        link = records_pb2.LINK_TYPE_SAME_AS if verdict == "same" else records_pb2.LINK_TYPE_NOT_SAME_AS
+        record.links.add(source="a", target="b", type=link, evidence=evidence)
+        return await client.submit(sign_record(record, [keyfiles.load_private_key(key)]))
+
+    receipt = _ask(as_agency, target, tls_dir, run)
+    out.print(f"decision {receipt.record_id} recorded at log index {receipt.log_index}")
 
 
 def query_log(data_dir: Annotated[Path, typer.Option("--data-dir", envvar="REGULINK_DATA_DIR")] = config.DEFAULT_DATA_DIR,

@@ -93,3 +93,41 @@ def test_bad_config_is_one_clear_line(tmp_path):
 def test_help_teaches(command, tmp_path):
     text = regulink(command, "--help", data=tmp_path).stdout
     assert "Usage" in text and ("Example" in text or command == "agency")
+
+
+def test_investigator_commands_against_the_demo_data(tmp_path):
+    """`make demo` leaves a gateway data dir; the query commands read it through a fresh gateway."""
+    import asyncio
+
+    from gateway import demo
+
+    data = tmp_path / "demo"
+    asyncio.run(demo.main(data))
+
+    async def ask() -> list[subprocess.CompletedProcess]:
+        gateway = await process.start(data, "--origin", "demo.regulink/log")
+        try:
+            common = ["--as", "npa-cyber", "--target", gateway.target]
+            wallet = "wallet:ETH:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+            answers = [
+                await asyncio.to_thread(regulink, "query", "operators", wallet, *common, data=data),
+                await asyncio.to_thread(regulink, "query", "entity", wallet, *common, data=data),
+                await asyncio.to_thread(regulink, "query", "search", "Lumen Crest", *common, "--json", data=data),
+                await asyncio.to_thread(regulink, "query", "decide", "different",
+                                        "local:mas-sg/MAS-2026-0412:op", "local:tokyo-metro/TMG-CONS-2026-1187:op",
+                                        *common, "--key", str(data / "agency-keys" / "npa-cyber.pem"), data=data),
+                await asyncio.to_thread(regulink, "query", "entity", "local:mas-sg/MAS-2026-0413:nominee",
+                                        "--as", "tokyo-metro", "--target", gateway.target, data=data, check=False),
+            ]
+        finally:
+            await gateway.stop()
+        return answers
+
+    operators, card, found, decided, hidden = asyncio.run(ask())
+    assert "株式会社ルーメンクレスト" in operators.stdout and "Lumen Crest Exchange Pte Ltd" in operators.stdout
+    assert "mas-sg" in card.stdout and "tokyo-metro" in card.stdout and "npa-cyber" in card.stdout
+    assert json.loads(found.stdout)["hits"]
+    assert "recorded at log index 5" in decided.stdout
+    assert hidden.returncode == 1 and "NOT_FOUND" in hidden.stderr
+    log = regulink("query-log", "--agency", "npa-cyber", data=data).stdout
+    assert "OperatorsNear" in log and "GetEntity" in log
