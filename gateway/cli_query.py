@@ -293,14 +293,20 @@ def rebuild(
             projector = Projector(store)
             total = ledger.size()
             began = time.perf_counter()
-            with Progress(TextColumn("replaying the ledger"), BarColumn(), MofNCompleteColumn(),
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                           console=console) as progress:
-                task = progress.add_task("rebuild", total=total)
-                start = 0
-                while entries := ledger.entries(start, 1000):
-                    await projector.apply(ledger_items(entries))
-                    start = entries[-1].log_index + 1
-                    progress.update(task, completed=start)
+                task = progress.add_task("folding the ledger", total=total)
+
+                def batches():
+                    for start in range(0, total, 5000):
+                        yield ledger_items(ledger.entries(start, 5000))
+
+                def advance(done: int) -> None:
+                    progress.update(task, completed=done)
+                    if done >= total:
+                        progress.update(task, description="writing the graph")
+
+                await projector.rebuild(batches(), advance)
             return total, time.perf_counter() - began
         finally:
             ledger.close()

@@ -1,24 +1,31 @@
 """POSSIBLY_SAME_AS candidates: persons or organizations whose names look alike.
 
-Names never merge; they suggest. For every pair of nodes of one type that
-share a name block (graph.names.block_keys) the best-scoring pair of names
-per pair of asserting records becomes one source entry of the candidate
-edge, readable by whoever may read BOTH records. So an agency sees a
-candidate, and its score, only when it may see both names behind it.
+Names never merge; they suggest. The projector files every person and
+organization under its name blocks (graph.names.block_keys); a question
+looks up the blocks of the entities in its answer and scores the names the
+asking agency may read, so a candidate is computed from visible names only
+and never hints at a hidden one. Computed when asked, candidates are a pure
+function of the current graph: a rebuild and an incremental projection give
+the same, and a common name costs nothing at ingest.
 """
 
 from __future__ import annotations
 
 from graph import names
-from graph.visibility import shared_readers
+from graph.view import EdgeView, NodeView
 
 CANDIDATE_TYPES = frozenset({"Person", "Organization"})
 CANDIDATE = "POSSIBLY_SAME_AS"
+# A block with more members than this ("w:trading") is too common to suggest anything.
+BLOCK_CAP = 200
+# At most this many candidates per entity, best scores first.
+PER_ENTITY = 10
 
 
-def source_names(sources: dict[str, dict]) -> list[tuple[str, dict]]:
+def source_names(sources) -> list[tuple[str, dict]]:
+    entries = sources.values() if isinstance(sources, dict) else sources
     found = []
-    for entry in sources.values():
+    for entry in entries:
         facts = entry["facts"]
         for name in [facts.get("name"), *facts.get("aliases", [])]:
             if name:
@@ -26,34 +33,27 @@ def source_names(sources: dict[str, dict]) -> list[tuple[str, dict]]:
     return found
 
 
-def blocks(sources: dict[str, dict]) -> set[str]:
+def blocks(sources) -> set[str]:
     keys: set[str] = set()
     for name, _ in source_names(sources):
         keys |= names.block_keys(name)
     return keys
 
 
-def pair_entries(a: dict[str, dict], b: dict[str, dict]) -> list[dict]:
-    """One entry per (record of a, record of b) whose names score at least names.THRESHOLD."""
-    best: dict[tuple[str, str], tuple[float, str, str, dict, dict]] = {}
-    for name_a, entry_a in source_names(a):
-        for name_b, entry_b in source_names(b):
+def candidate_edge(a: NodeView, b: NodeView) -> EdgeView | None:
+    """The candidate between two visible entities, from their visible names; None below the threshold."""
+    best = None
+    for name_a, entry_a in source_names(a.sources):
+        for name_b, entry_b in source_names(b.sources):
             if entry_a["record"] == entry_b["record"]:
                 continue  # one record naming two entities alike is not a lead
             score = names.score(name_a, name_b)
-            pair = (entry_a["record"], entry_b["record"])
-            if score >= names.THRESHOLD and score > best.get(pair, (0.0,))[0]:
-                best[pair] = (score, name_a, name_b, entry_a, entry_b)
-    entries = []
-    for (record_a, record_b), (score, name_a, name_b, entry_a, entry_b) in sorted(best.items()):
-        readers = shared_readers(entry_a["readers"], entry_b["readers"])
-        if not readers:
-            continue  # nobody may see both names
-        entries.append({
-            "record": f"{record_a}|{record_b}", "agency": "regulink", "version": 0,
-            "log_index": max(entry_a["log_index"], entry_b["log_index"]),
-            "tlp": max(entry_a["tlp"], entry_b["tlp"]), "readers": list(readers),
-            "seen_ms": max(entry_a["seen_ms"], entry_b["seen_ms"]),
-            "facts": {"score": score, "names": [name_a, name_b]},
-        })
-    return entries
+            if score >= names.THRESHOLD and (best is None or score > best[0]):
+                best = (score, name_a, name_b, entry_a, entry_b)
+    if best is None:
+        return None
+    score, name_a, name_b, entry_a, entry_b = best
+    source, target = sorted((a.key, b.key))
+    edge = EdgeView(source, target, CANDIDATE, [entry_a, entry_b], score=score)
+    edge.evidence = {f"{name_a} ~ {name_b}": [entry_a["record"], entry_b["record"]]}
+    return edge

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from graph import queries, resolve
-from graph.candidates import CANDIDATE
+from graph import candidates
 from graph.store import GraphStore
 from graph.view import EdgeView, NodeView, Subgraph, edge_view, node_view
 from graph import names as name_match
@@ -89,7 +89,6 @@ class Investigator:
                       fanout: int = FANOUT) -> tuple[dict[str, list[tuple[str, EdgeView]]], dict[str, NodeView], bool]:
         """Neighbours of each key: origin -> [(neighbour key, edge)], the neighbour views, whether a hub was cut."""
         rows = await self.store.read(queries.EXPAND, keys=keys, agency=viewer, fanout_plus_one=fanout + 1)
-        rows = _without_decided_candidates(rows, viewer)
         per_origin: dict[str, list[tuple[str, EdgeView]]] = {}
         views: dict[str, NodeView] = {}
         counts: dict[str, int] = {}
@@ -113,13 +112,52 @@ class Investigator:
 
     async def _edges_among(self, subgraph: Subgraph, viewer: str, edge_types: list[str], window: Window) -> None:
         rows = await self.store.read(queries.EDGES_AMONG, keys=list(subgraph.nodes), agency=viewer)
-        rows = _without_decided_candidates(rows, viewer, origin="source", other="target")
         for row in rows:
             if edge_types and row["type"] not in edge_types:
                 continue
             edge = window.keep(edge_view(row["source"], row["type"], row["target"], row["rsrc"], viewer))
             if edge is not None:
                 subgraph.add_edge(edge)
+
+    async def _add_candidates(self, subgraph: Subgraph, key: str, viewer: str, edge_types: list[str]) -> None:
+        """POSSIBLY_SAME_AS candidates of one entity of the answer, from names the viewer may read."""
+        entity = subgraph.nodes.get(key)
+        if entity is None or entity.type not in candidates.CANDIDATE_TYPES or (
+                edge_types and candidates.CANDIDATE not in edge_types):
+            return
+        blocks = candidates.blocks(entity.sources)
+        if not blocks:
+            return
+        rows = await self.store.read(queries.BLOCK_MEMBERS, blocks=sorted(blocks), agency=viewer,
+                                     cap_plus_one=candidates.BLOCK_CAP + 1)
+        per_block: dict[str, list[dict]] = {}
+        for row in rows:
+            per_block.setdefault(row["block"], []).append(row)
+        others: dict[str, NodeView] = {}
+        for members in per_block.values():
+            if len(members) > candidates.BLOCK_CAP:
+                continue  # too common a word to suggest anything
+            for row in members:
+                if row["key"] != key and row["key"] not in others:
+                    view = node_view(row["key"], row["labels"], row["src"], viewer)
+                    if view is not None and view.type == entity.type:
+                        others[row["key"]] = view
+        found = [e for e in (candidates.candidate_edge(entity, o) for o in others.values()) if e is not None]
+        found.sort(key=lambda e: (-e.score, e.source, e.target))
+        decided = await self._decided_pairs(key, [e.target if e.source == key else e.source for e in found], viewer)
+        for edge in found[:candidates.PER_ENTITY]:
+            other = edge.target if edge.source == key else edge.source
+            if frozenset((key, other)) in decided:
+                continue  # an investigator the viewer may hear has confirmed or rejected it
+            subgraph.nodes.setdefault(other, others[other])
+            subgraph.add_edge(edge)
+
+    async def _decided_pairs(self, key: str, others: list[str], viewer: str) -> set[frozenset]:
+        if not others:
+            return set()
+        rows = await self.store.read(queries.EDGES_AMONG, keys=[key, *others], agency=viewer)
+        return {frozenset((r["source"], r["target"])) for r in rows
+                if r["type"] in DECISIONS and edge_view(r["source"], r["type"], r["target"], r["rsrc"], viewer)}
 
     # -- questions ----------------------------------------------------------------------------------
 
@@ -182,6 +220,7 @@ class Investigator:
                     next_frontier.append(neighbour)
             frontier = next_frontier
         await self._edges_among(subgraph, viewer, edge_types or [], window)
+        await self._add_candidates(subgraph, key, viewer, edge_types or [])
         return subgraph
 
     async def paths(self, source: str, target: str, viewer: str, *, max_hops: int = 6,
@@ -312,15 +351,6 @@ class Investigator:
 
 
 DECISIONS = frozenset({"SAME_AS", "NOT_SAME_AS"})
-
-
-def _without_decided_candidates(rows: list[dict], viewer: str, origin: str = "origin", other: str = "key") -> list[dict]:
-    """A candidate the viewer can see a decision on (confirmed or rejected) is not shown as a candidate."""
-    decided = {frozenset((r[origin], r[other])) for r in rows
-               if r["type"] in DECISIONS and edge_view(r[origin], r["type"], r[other], r["rsrc"], viewer)}
-    if not decided:
-        return rows
-    return [r for r in rows if not (r["type"] == CANDIDATE and frozenset((r[origin], r[other])) in decided)]
 
 
 def _walk(parents: dict[str, set[str]], node: str) -> list[list[str]]:

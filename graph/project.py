@@ -8,6 +8,7 @@ record, so names never merge anything.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -73,6 +74,7 @@ GRAPH_KEY = re.compile(
 KEYED_KINDS = frozenset(resolve.KINDS) | {"graph_key"}
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def identifier_key(kind: str, value: str, scheme: str = "") -> str:
     """The node key a strong identifier gives: 'wallet:ETH:0x…', 'domain:example.com', 'lei:…'.
 

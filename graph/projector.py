@@ -14,6 +14,7 @@ gateway; gateway.projection reads the ledger and feeds this.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from graph import candidates
@@ -45,6 +46,7 @@ class _WorkingSet:
         self.nodes: dict[str, tuple[str, dict[str, dict]] | None] = {}
         self.edges: dict[Triple, dict[str, dict] | None] = {}
         self.loaded_labels: dict[str, str] = {}
+        self.loaded_edges: set[Triple] = set()
         self.touched_nodes: set[str] = set()
         self.touched_edges: set[Triple] = set()
         self.touched_records: set[str] = set()
@@ -68,10 +70,37 @@ class Projector:
             if adds is not None:
                 self._add(work, adds)
         batch = self._batch(work)
-        await self._candidates(work, batch)
+        self._name_blocks(work, batch)
         batch.watermark = items[-1].log_index
         await self.store.write(batch)
         return batch.watermark
+
+    async def rebuild(self, batches: Iterable[list[LedgerItem]], progress: Callable[[int], None] = lambda n: None,
+                      chunk: int = 5000) -> int:
+        """Replay a whole ledger into an EMPTY store by the bulk path.
+
+        The records are folded in memory with the very same remove/add steps
+        as `apply`, then the result is written with plain CREATEs in large
+        chunks and the watermark last (tests/contract: same graph as
+        incremental projection). An interrupted rebuild leaves watermark -1,
+        so the gateway replays over it, which is idempotent; or run it again.
+        """
+        work = _WorkingSet()
+        last = -1
+        for items in batches:
+            for item in items:
+                removals, adds = self._plan(item)
+                for key in removals:
+                    self._remove_record(work, key)
+                if adds is not None:
+                    self._add(work, adds)
+                last = item.log_index
+            progress(last + 1)
+        batch = self._batch(work)
+        self._name_blocks(work, batch)
+        await self.store.write_fresh(batch, chunk)
+        await self.store.set_watermark(last)
+        return last
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -102,6 +131,7 @@ class Projector:
         work.nodes.update(await self.store.load_nodes(sorted(node_keys)))
         work.loaded_labels = {k: v[0] for k, v in work.nodes.items() if v}
         work.edges.update(await self.store.load_edges(sorted(edge_keys)))
+        work.loaded_edges = set(work.edges)
         return work
 
     # -- applying ------------------------------------------------------------------------------
@@ -148,44 +178,23 @@ class Projector:
         }
         work.touched_records.add(source.record)
 
-    async def _candidates(self, work: _WorkingSet, batch: WriteBatch) -> None:
-        """Recompute the name blocks and POSSIBLY_SAME_AS edges of every touched person and organization."""
-        touched = {}
+    @staticmethod
+    def _name_blocks(work: _WorkingSet, batch: WriteBatch) -> None:
+        """File every touched person and organization under its name blocks (graph.candidates)."""
         for key in sorted(work.touched_nodes):
             node = work.nodes.get(key)
             if node and node[1] and node[0] in candidates.CANDIDATE_TYPES:
-                touched[key] = node
-        if not touched:
-            return
-        batch.candidate_nodes = sorted(touched)
-        own_blocks = {key: candidates.blocks(node[1]) for key, node in touched.items()}
-        batch.named = [{"key": k, "blocks": sorted(b)} for k, b in own_blocks.items() if b]
-        others = await self.store.named_neighbours(sorted(set().union(*own_blocks.values())))
-        for key, node in work.nodes.items():  # this batch's state wins over the stored one
-            if key in others or key in touched:
-                if node and node[1]:
-                    others[key] = node
-                else:
-                    others.pop(key, None)
-        for key, node in touched.items():
-            others[key] = node
-        other_blocks = {k: (own_blocks.get(k) or candidates.blocks(n[1])) for k, n in others.items()}
-        pairs = set()
-        for key in touched:
-            for other, blocks in other_blocks.items():
-                if other != key and others[other][0] == touched[key][0] and blocks & own_blocks[key]:
-                    pairs.add(tuple(sorted((key, other))))
-        for a, b in sorted(pairs):
-            entries = candidates.pair_entries(others[a][1], others[b][1])
-            if entries:
-                batch.edge_upserts[candidates.CANDIDATE].append(
-                    _element_row({e["record"]: e for e in entries}, source=a, target=b))
+                batch.named_nodes.append(key)
+                blocks = candidates.blocks(node[1])
+                if blocks:
+                    batch.named.append({"key": key, "blocks": sorted(blocks)})
 
     # -- writing ------------------------------------------------------------------------------------
 
     @staticmethod
     def _batch(work: _WorkingSet) -> WriteBatch:
         batch = WriteBatch()
+        recreated: set[str] = set()
         for key in sorted(work.touched_nodes):
             node = work.nodes.get(key)
             loaded = work.loaded_labels.get(key)
@@ -196,13 +205,16 @@ class Projector:
             label, sources = node
             if loaded and loaded != label:
                 batch.node_deletes.append(key)  # the entity changed type: recreate it under its new label
+                recreated.add(key)
             batch.node_upserts[label].append(_element_row(sources, key=key, names=_names(sources)))
         for triple in sorted(work.touched_edges):
             sources = work.edges.get(triple) or {}
             source, rel_type, target = triple
             row = {"source": source, "target": target}
             if sources:
-                batch.edge_upserts[rel_type].append(_element_row(sources, **row))
+                # An edge whose end node is recreated lost it with DETACH DELETE: create it again.
+                exists = triple in work.loaded_edges and not ({source, target} & recreated)
+                (batch.edge_updates if exists else batch.edge_creates)[rel_type].append(_element_row(sources, **row))
             else:
                 batch.edge_deletes[rel_type].append(row)
         for key in sorted(work.touched_records):

@@ -52,11 +52,44 @@ SET n.readers = row.readers, n.src = row.src, n.names = row.names, n.first_ms = 
 """
 
 
-def upsert_edges(rel_type: str) -> str:
+def create_nodes(label: str) -> str:
+    """Bulk path of a rebuild into an empty database: no MERGE needed."""
+    return f"""
+UNWIND $rows AS row CREATE (n:Entity:{label} {{key: row.key}})
+SET n.readers = row.readers, n.src = row.src, n.names = row.names, n.first_ms = row.first_ms,
+    n.last_ms = row.last_ms, n.agency_count = row.agency_count
+"""
+
+
+CREATE_RECORDS = """
+UNWIND $rows AS row CREATE (r:Record {key: row.key})
+SET r.version = row.version, r.log_index = row.log_index, r.nodes = row.nodes, r.edges = row.edges,
+    r.retracted = row.retracted
+"""
+CREATE_NAME_BLOCKS = "UNWIND $keys AS k CREATE (:NameBlock {key: k})"
+CREATE_NAMED = """
+UNWIND $rows AS row MATCH (n:Entity {key: row.key})
+UNWIND row.blocks AS b
+MATCH (k:NameBlock {key: b})
+CREATE (n)-[:NAMED]->(k)
+"""
+
+
+def create_edges(rel_type: str) -> str:
+    """New edges only (the projector knows which exist): CREATE, because MERGE on a
+    relationship scans the hub's relationships and turns a busy wallet quadratic."""
     return f"""
 UNWIND $rows AS row
 MATCH (a:Entity {{key: row.source}}) MATCH (b:Entity {{key: row.target}})
-MERGE (a)-[r:{rel_type}]->(b)
+CREATE (a)-[r:{rel_type}]->(b)
+SET r.readers = row.readers, r.src = row.src
+"""
+
+
+def update_edges(rel_type: str) -> str:
+    return f"""
+UNWIND $rows AS row
+MATCH (a:Entity {{key: row.source}})-[r:{rel_type}]->(b:Entity {{key: row.target}})
 SET r.readers = row.readers, r.src = row.src
 """
 
@@ -69,21 +102,14 @@ DELETE r
 """
 
 
-# Name blocks: index nodes that let candidates be found by indexed lookups, never part of answers.
-NAMED_NEIGHBOURS = """
-UNWIND $blocks AS b MATCH (k:NameBlock {key: b})<-[:NAMED]-(m:Entity)
-RETURN DISTINCT m.key AS key, labels(m) AS labels, m.src AS src
-"""
-CLEAR_CANDIDATES = """
-UNWIND $keys AS k MATCH (n:Entity {key: k})-[r]-()
-WHERE type(r) = 'POSSIBLY_SAME_AS' OR type(r) = 'NAMED'
-DELETE r
-"""
+# Name blocks: index nodes that let candidates be found by indexed lookups, never part of answers
+# (traversals only step onto :Entity nodes).
+CLEAR_NAMED = "UNWIND $keys AS k MATCH (n:Entity {key: k})-[r:NAMED]->() DELETE r"
 SET_NAMED = """
 UNWIND $rows AS row MATCH (n:Entity {key: row.key})
 UNWIND row.blocks AS b
 MERGE (k:NameBlock {key: b})
-MERGE (n)-[:NAMED]->(k)
+CREATE (n)-[:NAMED]->(k)
 """
 
 CLEAR_ALL = "MATCH (n) WHERE n:Entity OR n:Record OR n:Meta OR n:NameBlock DETACH DELETE n"
@@ -131,6 +157,19 @@ MATCH (n:Entity)
 WHERE any(x IN n.names WHERE x CONTAINS $q) AND {visible('n')}
 RETURN n.key AS key, labels(n) AS labels, n.src AS src
 ORDER BY n.key SKIP $skip LIMIT $limit
+"""
+
+# Members of each name block, at most $cap_plus_one each (a fuller block is too common to suggest anything).
+BLOCK_MEMBERS = f"""
+UNWIND $blocks AS b
+MATCH (k:NameBlock {{key: b}})
+CALL {{
+  WITH k
+  MATCH (k)<-[:NAMED]-(m:Entity)
+  WHERE {visible('m')}
+  RETURN m LIMIT $cap_plus_one
+}}
+RETURN b AS block, m.key AS key, labels(m) AS labels, m.src AS src
 """
 
 OVERLAP_CANDIDATES = f"""

@@ -25,9 +25,10 @@ class WriteBatch:
     node_deletes: list[str] = field(default_factory=list)
     node_upserts: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))  # label -> rows
     edge_deletes: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))  # type -> rows
-    edge_upserts: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    edge_creates: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    edge_updates: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     records: list[dict] = field(default_factory=list)
-    candidate_nodes: list[str] = field(default_factory=list)  # their candidate edges are recomputed
+    named_nodes: list[str] = field(default_factory=list)  # their name blocks are refiled
     named: list[dict] = field(default_factory=list)  # {key, blocks}
     watermark: int | None = None
 
@@ -119,17 +120,6 @@ class GraphStore:
             for r in rows
         }
 
-    async def named_neighbours(self, blocks: list[str]) -> dict[str, tuple[str, dict[str, dict]]]:
-        """Nodes filed under any of these name blocks: key -> (type label, sources)."""
-        if not blocks:
-            return {}
-        rows = await self.run(queries.NAMED_NEIGHBOURS, blocks=blocks)
-        return {
-            r["key"]: (next(label for label in r["labels"] if label != "Entity"),
-                       {e["record"]: e for e in map(json.loads, r["src"] or [])})
-            for r in rows
-        }
-
     async def write(self, batch: WriteBatch) -> None:
         statements: list[tuple[str, dict]] = []
         for rel_type, rows in batch.edge_deletes.items():
@@ -138,12 +128,14 @@ class GraphStore:
             statements.append((queries.DELETE_NODES, {"keys": batch.node_deletes}))
         for label, rows in batch.node_upserts.items():
             statements.append((queries.upsert_nodes(label), {"rows": rows}))
-        if batch.candidate_nodes:
-            statements.append((queries.CLEAR_CANDIDATES, {"keys": batch.candidate_nodes}))
+        if batch.named_nodes:
+            statements.append((queries.CLEAR_NAMED, {"keys": batch.named_nodes}))
         if batch.named:
             statements.append((queries.SET_NAMED, {"rows": batch.named}))
-        for rel_type, rows in batch.edge_upserts.items():
-            statements.append((queries.upsert_edges(rel_type), {"rows": rows}))
+        for rel_type, rows in batch.edge_updates.items():
+            statements.append((queries.update_edges(rel_type), {"rows": rows}))
+        for rel_type, rows in batch.edge_creates.items():
+            statements.append((queries.create_edges(rel_type), {"rows": rows}))
         if batch.records:
             statements.append((queries.UPSERT_RECORDS, {"rows": batch.records}))
         if batch.watermark is not None:
@@ -156,6 +148,21 @@ class GraphStore:
 
         async with self.driver.session(database=self.database) as session:
             await session.execute_write(work)
+
+    async def write_fresh(self, batch: WriteBatch, chunk: int = 5000) -> None:
+        """Write a whole folded graph into an empty database, in chunks (rebuild's bulk path)."""
+
+        async def each(cypher: str, name: str, rows: list) -> None:
+            for i in range(0, len(rows), chunk):
+                await self.run(cypher, **{name: rows[i:i + chunk]})
+
+        for label, rows in batch.node_upserts.items():
+            await each(queries.create_nodes(label), "rows", rows)
+        for rel_type, rows in {**batch.edge_creates, **batch.edge_updates}.items():
+            await each(queries.create_edges(rel_type), "rows", rows)
+        await each(queries.CREATE_RECORDS, "rows", batch.records)
+        await each(queries.CREATE_NAME_BLOCKS, "keys", sorted({b for row in batch.named for b in row["blocks"]}))
+        await each(queries.CREATE_NAMED, "rows", batch.named)
 
     async def clear(self) -> None:
         """Empty the projection (for `regulink graph rebuild`)."""

@@ -123,7 +123,6 @@ def edge_view(source: str, rel_type: str, target: str, src: Iterable[str], viewe
     if not sources:
         return None
     view = EdgeView(source, target, rel_type, sources)
-    view.score = max((entry["facts"].get("score", 0.0) for entry in sources), default=0.0)
     for entry in sources:
         for name in ("evidence", "notes"):
             text = entry["facts"].get(name)

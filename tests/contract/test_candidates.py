@@ -62,9 +62,19 @@ async def test_candidate_visibility_decisions_and_retraction(store):  # noqa: F8
     same = next(e for e in subgraph.edges.values() if e.type == "SAME_AS")
     assert "same registered office and director" in same.evidence
 
-    # Retracting one of the named records removes the candidate with it.
+    # Retracting both decisions brings the candidate back; retracting a named record removes it.
+    undo = records_pb2.CaseRecord(record_id="y", agency_id="npa-cyber", version=1, tlp=records_pb2.TLP_GREEN)
+    undo.retracts.record_id = "d1"
+    undo2 = records_pb2.CaseRecord(record_id="z", agency_id="mas-sg", version=1, tlp=records_pb2.TLP_GREEN)
+    undo2.retracts.record_id = "d2"
+    await projector.apply([LedgerItem(5, 6000, undo)])
+    assert (await candidate_for(investigator, "npa-cyber"))[0] is None  # mas-sg's GREEN confirmation still stands
+    await projector.apply([LedgerItem(6, 6500, undo2)])
+    assert (await candidate_for(investigator, "npa-cyber"))[0] is not None
     retract = records_pb2.CaseRecord(record_id="x", agency_id="mas-sg", version=1, tlp=records_pb2.TLP_GREEN)
     retract.retracts.record_id = "m1"
-    await projector.apply([LedgerItem(5, 6000, retract)])
+    await projector.apply([LedgerItem(7, 7000, retract)])
+    assert (await candidate_for(investigator, "npa-cyber"))[0] is None
+    # Nothing of this is stored: candidates are computed when asked.
     _, edges = await store.dump()
     assert not [e for e in edges if e[1] == "POSSIBLY_SAME_AS"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.perf import bench_ingest
+from tests.perf import bench_graph, bench_ingest
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -24,7 +24,7 @@ RESULTS = Path(__file__).with_name("results.json")
 def main() -> None:
     console = Console()
     figures = []
-    for name, bench in (("ingest", bench_ingest.run),):
+    for name, bench in (("ingest", bench_ingest.run), ("graph", bench_graph.run)):
         console.print(f"running [bold]{name}[/bold] …")
         figures += asyncio.run(bench())
     table = Table("figure", "value", "unit", "baseline (same run)", "ratio", "goal", title="regulink benchmarks")
