@@ -16,7 +16,7 @@ from regulink.v1 import exchange_pb2, records_pb2
 from tests.e2e.conftest import make_record, signed
 
 
-async def refused(env, agency: str, envelope, error_class, field: str | None = None):
+async def assert_refused(env, agency: str, envelope, error_class, field: str | None = None):
     """Submit, expect the error, and check the log did not grow."""
     before = env.gateway.ledger.size
     with pytest.raises(error_class) as failure:
@@ -45,20 +45,20 @@ async def test_accepted_record_gets_a_verifiable_receipt(env):
 async def test_forged_signature(env):
     envelope = signed(env, make_record("mas-sg"))
     envelope.signatures[0].sig = bytes(64)
-    error = await refused(env, "mas-sg", envelope, errors.BadSignature, "envelope.signatures[0].sig")
+    error = await assert_refused(env, "mas-sg", envelope, errors.BadSignature, "envelope.signatures[0].sig")
     assert error.code == "UNAUTHENTICATED"
 
 
 async def test_signed_by_another_agencys_key(env):
     # A record claiming to be mas-sg's, validly signed by tokyo-metro's key.
     envelope = sign_record(make_record("mas-sg"), [env.signing["tokyo-metro"]])
-    error = await refused(env, "mas-sg", envelope, errors.Unauthenticated, "envelope.signatures")
+    error = await assert_refused(env, "mas-sg", envelope, errors.Unauthenticated, "envelope.signatures")
     assert "not signed by a key of mas-sg" in str(error)
 
 
 async def test_unregistered_key(env):
     envelope = sign_record(make_record("mas-sg"), [keys.generate()])
-    await refused(env, "mas-sg", envelope, errors.UnknownKey, "envelope.signatures[0].keyid")
+    await assert_refused(env, "mas-sg", envelope, errors.UnknownKey, "envelope.signatures[0].keyid")
 
 
 async def test_revoked_key(env):
@@ -66,7 +66,7 @@ async def test_revoked_key(env):
     kid = env.gateway.registry.add_key("npa-cyber", keys.raw_public_key(key))
     assert await env.client("npa-cyber").submit(sign_record(make_record("npa-cyber"), [key]))
     env.gateway.registry.revoke_key(kid)
-    error = await refused(env, "npa-cyber", sign_record(make_record("npa-cyber"), [key]), errors.RevokedKey)
+    error = await assert_refused(env, "npa-cyber", sign_record(make_record("npa-cyber"), [key]), errors.RevokedKey)
     assert "revoked" in str(error)
 
 
@@ -74,10 +74,10 @@ async def test_expired_and_not_yet_valid_keys(env):
     old = keys.generate()
     env.gateway.registry.add_key("npa-cyber", keys.raw_public_key(old), not_before=time.time() - 3600,
                                  not_after=time.time() - 60)
-    await refused(env, "npa-cyber", sign_record(make_record("npa-cyber"), [old]), errors.KeyNotValidNow)
+    await assert_refused(env, "npa-cyber", sign_record(make_record("npa-cyber"), [old]), errors.KeyNotValidNow)
     future = keys.generate()
     env.gateway.registry.add_key("npa-cyber", keys.raw_public_key(future), not_before=time.time() + 3600)
-    await refused(env, "npa-cyber", sign_record(make_record("npa-cyber"), [future]), errors.KeyNotValidNow)
+    await assert_refused(env, "npa-cyber", sign_record(make_record("npa-cyber"), [future]), errors.KeyNotValidNow)
 
 
 async def test_rotation_keeps_earlier_records_valid(env):
@@ -89,7 +89,7 @@ async def test_rotation_keeps_earlier_records_valid(env):
     new = keys.generate()
     env.gateway.registry.add_key("tokyo-metro", keys.raw_public_key(new))
     env.gateway.registry.expire_key(old_id)
-    await refused(env, "tokyo-metro", sign_record(make_record("tokyo-metro"), [old]), errors.KeyNotValidNow)
+    await assert_refused(env, "tokyo-metro", sign_record(make_record("tokyo-metro"), [old]), errors.KeyNotValidNow)
     assert await client.submit(sign_record(make_record("tokyo-metro"), [new]))
     await client.verify_receipt(receipt, envelope)  # what the old key signed stays in the log
 
@@ -98,7 +98,7 @@ async def test_unknown_agency_in_record(env):
     record = make_record("mas-sg")
     record.agency_id = "nobody"
     envelope = sign_record(record, [env.signing["mas-sg"]])
-    await refused(env, "mas-sg", envelope, errors.UnknownAgency)
+    await assert_refused(env, "mas-sg", envelope, errors.UnknownAgency)
 
 
 async def test_certificate_of_an_unregistered_agency(env):
@@ -113,23 +113,23 @@ async def test_tampered_payload(env):
     record = records_pb2.CaseRecord.FromString(envelope.payload)
     record.tlp = records_pb2.TLP_CLEAR
     envelope.payload = record.SerializeToString()
-    await refused(env, "mas-sg", envelope, errors.BadSignature)
+    await assert_refused(env, "mas-sg", envelope, errors.BadSignature)
 
 
 async def test_payload_type_mismatch(env):
     record = make_record("mas-sg")
     envelope = dsse.sign("application/json", record.SerializeToString(), [env.signing["mas-sg"]])
-    await refused(env, "mas-sg", envelope, errors.InvalidArgument, "envelope.payload_type")
+    await assert_refused(env, "mas-sg", envelope, errors.InvalidArgument, "envelope.payload_type")
 
 
 async def test_payload_that_is_not_a_case_record(env):
     envelope = dsse.sign(dsse.CASE_RECORD_TYPE, b"\xff\xff\xff not protobuf", [env.signing["mas-sg"]])
-    await refused(env, "mas-sg", envelope, errors.InvalidArgument, "envelope.payload")
+    await assert_refused(env, "mas-sg", envelope, errors.InvalidArgument, "envelope.payload")
 
 
 async def test_wrong_channel_identity_and_relay(env):
     envelope = signed(env, make_record("mas-sg"))
-    error = await refused(env, "tokyo-metro", envelope, errors.PermissionDenied, "record.agency_id")
+    error = await assert_refused(env, "tokyo-metro", envelope, errors.PermissionDenied, "record.agency_id")
     assert "allow-relay" in str(error)
     env.gateway.registry.allow_relay("mas-sg", "npa-cyber")
     receipt = await env.client("npa-cyber").submit(envelope)
@@ -140,12 +140,12 @@ async def test_duplicate_returns_the_original_receipt(env):
     client = env.client("fsa-jp")
     envelope = signed(env, make_record("fsa-jp"))
     first = await client.submit(envelope)
-    error = await refused(env, "fsa-jp", envelope, errors.AlreadyExists)
+    error = await assert_refused(env, "fsa-jp", envelope, errors.AlreadyExists)
     assert error.receipt == first
     # Same record id and version, other contents: still the first one's receipt.
     record = records_pb2.CaseRecord.FromString(envelope.payload)
     record.summary = "changed"
-    error = await refused(env, "fsa-jp", signed(env, record), errors.AlreadyExists)
+    error = await assert_refused(env, "fsa-jp", signed(env, record), errors.AlreadyExists)
     assert error.receipt.log_index == first.log_index
 
 
@@ -156,7 +156,7 @@ async def test_replayed_old_version(env):
     await client.submit(v1)
     await client.submit(v3)
     v2 = signed(env, make_record("fsa-jp", record_id="case-77", version=2))
-    error = await refused(env, "fsa-jp", v2, errors.StaleVersion, "record.version")
+    error = await assert_refused(env, "fsa-jp", v2, errors.StaleVersion, "record.version")
     assert error.code == "FAILED_PRECONDITION"
 
 
@@ -175,7 +175,7 @@ async def test_retracting_a_missing_or_foreign_record_looks_the_same(env):
                                         tlp=records_pb2.TLP_GREEN)
         record.issued_at.GetCurrentTime()
         record.retracts.record_id = target
-        error = await refused(env, "mas-sg", signed(env, record), errors.NotFound, "record.retracts.record_id")
+        error = await assert_refused(env, "mas-sg", signed(env, record), errors.NotFound, "record.retracts.record_id")
         answers.append(str(error).replace(target, "X"))
     assert answers[0] == answers[1]
 
@@ -192,13 +192,13 @@ async def test_retraction_of_own_record(env):
 async def test_invalid_record_names_the_field(env):
     record = make_record("mas-sg")
     record.entities[1].identifiers[0].value = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"  # EIP-55: last d, not D
-    error = await refused(env, "mas-sg", signed(env, record), errors.InvalidArgument,
+    error = await assert_refused(env, "mas-sg", signed(env, record), errors.InvalidArgument,
                           "record.entities[1].identifiers[0].value")
     assert error.code == "INVALID_ARGUMENT"
     record = make_record("mas-sg")
     record.links[0].target = "nowhere"
     record.tlp = records_pb2.TLP_UNSPECIFIED
-    error = await refused(env, "mas-sg", signed(env, record), errors.InvalidArgument, "record.tlp")
+    error = await assert_refused(env, "mas-sg", signed(env, record), errors.InvalidArgument, "record.tlp")
     assert "1 more" in str(error)
 
 
@@ -207,7 +207,7 @@ async def test_oversize_envelope(env):
     for i in range(400):
         record.entities[0].attributes.add(name=f"note{i}", value="x" * 4000)
     envelope = signed(env, record)
-    error = await refused(env, "mas-sg", envelope, errors.TooLarge, "envelope")
+    error = await assert_refused(env, "mas-sg", envelope, errors.TooLarge, "envelope")
     assert error.code == "RESOURCE_EXHAUSTED"
 
 
