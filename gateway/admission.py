@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from google.protobuf.message import DecodeError
+from google.protobuf.unknown_fields import UnknownFieldSet
 
 from gateway import dsse
 from gateway.errors import InvalidArgument, PermissionDenied, TooLarge, Unauthenticated
@@ -78,8 +79,6 @@ def parse_record(payload: bytes) -> records_pb2.CaseRecord:
 
 
 def _has_unknown_fields(message) -> bool:
-    from google.protobuf.unknown_fields import UnknownFieldSet
-
     if len(UnknownFieldSet(message)):
         return True
     for descriptor, value in message.ListFields():

@@ -17,12 +17,11 @@ from typing import Annotated, Optional
 
 import typer
 from google.protobuf import json_format
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from gateway import config, devca, errors, keys, receipts
+from gateway.cli_common import DEFAULT_DIR, As, DEFAULT_TARGET, DataDir, Target, TlsDir, console, fail, out
 from gateway.client import AsyncClient, TlsFiles, sign_record
 from gateway.ledger.verify import ProofError
 from gateway.ledger.checkpoint import CheckpointError
@@ -38,24 +37,6 @@ app = typer.Typer(
 agency_app = typer.Typer(help="Register agencies, their keys and relays (operator, on the gateway host).",
                          no_args_is_help=True)
 app.add_typer(agency_app, name="agency", rich_help_panel="Operator")
-console = Console(stderr=True)
-out = Console()
-
-DataDir = Annotated[Path, typer.Option("--data-dir", envvar="REGULINK_DATA_DIR",
-                                       help="Gateway data directory (registry, ledger, keys, TLS).")]
-Target = Annotated[str, typer.Option("--target", envvar="REGULINK_TARGET", help="Gateway address HOST:PORT.")]
-TlsDir = Annotated[Optional[Path], typer.Option("--tls-dir", envvar="REGULINK_TLS_DIR",
-                                                help="Folder with ca.pem and clients/<agency>.pem, -key.pem "
-                                                "[default: <data-dir>/tls].")]
-DEFAULT_DIR = config.DEFAULT_DATA_DIR
-DEFAULT_TARGET = "localhost:7443"
-
-
-def fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {escape(message)}")
-    raise typer.Exit(1)
-
-
 def _timestamp(text: str | None) -> float | None:
     if text is None:
         return None
@@ -286,7 +267,7 @@ def read_records(path: Path, agency_id: str) -> Iterator[tuple[int, records_pb2.
 @app.command(rich_help_panel="Partner")
 def push(
     file: Annotated[Path, typer.Argument(help="CaseRecords as proto JSON: .jsonl (one per line) or .json.")],
-    as_agency: Annotated[str, typer.Option("--as", envvar="REGULINK_AGENCY", help="Your agency id.")],
+    as_agency: As,
     key: Annotated[Path, typer.Option(envvar="REGULINK_KEY", help="Your Ed25519 private key (PEM).")],
     cosign: Annotated[Optional[list[Path]], typer.Option(help="Extra private keys that co-sign.")] = None,
     target: Target = DEFAULT_TARGET,
@@ -367,7 +348,7 @@ def verify_receipt(
 
 @app.command("log-info", rich_help_panel="Partner")
 def log_info(
-    as_agency: Annotated[str, typer.Option("--as", envvar="REGULINK_AGENCY", help="Your agency id.")],
+    as_agency: As,
     target: Target = DEFAULT_TARGET,
     tls_dir: TlsDir = None,
 ) -> None:
@@ -390,7 +371,7 @@ def log_info(
 
 @app.command(rich_help_panel="Partner")
 def audit(
-    as_agency: Annotated[str, typer.Option("--as", envvar="REGULINK_AGENCY", help="Your agency id.")],
+    as_agency: As,
     state: Annotated[Path, typer.Option(help="File keeping the last verified tree head.")] = Path("regulink-head.json"),
     target: Target = DEFAULT_TARGET,
     tls_dir: TlsDir = None,

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import time
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from google.protobuf import json_format
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.tree import Tree
 
 from gateway import config, errors
+from gateway.cli_common import As, Target, TlsDir, console, fail, out
 from gateway.client import AsyncClient, TlsFiles
 from graph import schema
 from graph.visibility import NAMES as TLP_NAMES
@@ -25,22 +24,7 @@ query_app = typer.Typer(help="Ask the graph: search, entity cards, neighbourhood
                         "near a wallet, communities. Every answer shows only what your agency may see.",
                         no_args_is_help=True)
 graph_app = typer.Typer(help="Operate the graph projection (on the gateway host).", no_args_is_help=True)
-console = Console(stderr=True)
-out = Console()
-
-As = Annotated[str, typer.Option("--as", envvar="REGULINK_AGENCY", help="Your agency id.")]
-Target = Annotated[str, typer.Option("--target", envvar="REGULINK_TARGET", help="Gateway address HOST:PORT.")]
-TlsDir = Annotated[Optional[Path], typer.Option("--tls-dir", envvar="REGULINK_TLS_DIR",
-                                                help="Folder with ca.pem and clients/<agency>.pem [default: "
-                                                "<data-dir>/tls].")]
 Json = Annotated[bool, typer.Option("--json", help="Print the raw answer as JSON (for scripts).")]
-
-
-def _fail(message: str) -> None:
-    from rich.markup import escape
-
-    console.print(f"[red]error:[/red] {escape(message)}")
-    raise typer.Exit(1)
 
 
 def _ask(as_agency: str, target: str, tls_dir: Path | None, call):
@@ -53,7 +37,7 @@ def _ask(as_agency: str, target: str, tls_dir: Path | None, call):
     try:
         return asyncio.run(run())
     except errors.RegulinkError as exc:
-        _fail(f"{exc.code}: {exc}")
+        fail(f"{exc.code}: {exc}")
 
 
 def _emit(message, as_json: bool) -> bool:
@@ -219,11 +203,11 @@ def decide(
     from regulink.v1 import records_pb2
 
     if verdict not in ("same", "different"):
-        _fail("the verdict is `same` or `different`")
+        fail("the verdict is `same` or `different`")
     try:
         marking = records_pb2.Tlp.Value(f"TLP_{tlp.upper().replace('+', '_')}")
     except ValueError:
-        _fail(f"unknown TLP {tlp!r}; use CLEAR, GREEN, AMBER, AMBER_STRICT or RED")
+        fail(f"unknown TLP {tlp!r}; use CLEAR, GREEN, AMBER, AMBER_STRICT or RED")
 
     async def run(client: AsyncClient):
         cards = [(await client.entity(k)).node for k in (key_a, key_b)]
@@ -317,5 +301,5 @@ def rebuild(
     try:
         total, seconds = asyncio.run(run())
     except (OSError, RuntimeError) as exc:
-        _fail(f"cannot rebuild: {exc}")
+        fail(f"cannot rebuild: {exc}")
     out.print(f"replayed {total} ledger entries in {seconds:.1f}s ({total / max(seconds, 1e-9):,.0f}/s)")

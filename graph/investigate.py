@@ -17,6 +17,7 @@ import networkx as nx
 
 from graph import queries, resolve
 from graph import candidates
+from graph.project import identifier_key
 from graph.store import GraphStore
 from graph.view import EdgeView, NodeView, Subgraph, edge_view, node_view
 from graph import names as name_match
@@ -43,8 +44,6 @@ class Window:
 
 def identifier_keys(query: str) -> list[str]:
     """Every strong key the text could be: a wallet on any chain whose checksum it passes, a domain …"""
-    from graph.project import identifier_key
-
     text = query.strip()
     keys: list[str] = []
     for kind, scheme in (("wallet", "BTC"), ("wallet", "ETH"), ("wallet", "TRX"), ("wallet", "LTC"),

@@ -16,15 +16,10 @@ from graph import schema
 from graph.visibility import most_restrictive, readable_by
 
 
-@dataclass
-class NodeView:
-    key: str
-    type: str
+class _Sourced:
+    """What a view derives from its readable source entries."""
+
     sources: list[dict]
-    names: dict[str, list[str]] = field(default_factory=dict)  # value -> record keys
-    identifiers: dict[str, list[str]] = field(default_factory=dict)
-    roles: dict[str, list[str]] = field(default_factory=dict)
-    attributes: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
     @property
     def agencies(self) -> list[str]:
@@ -33,6 +28,17 @@ class NodeView:
     @property
     def tlp(self) -> int:
         return most_restrictive(s["tlp"] for s in self.sources)
+
+
+@dataclass
+class NodeView(_Sourced):
+    key: str
+    type: str
+    sources: list[dict]
+    names: dict[str, list[str]] = field(default_factory=dict)  # value -> record keys
+    identifiers: dict[str, list[str]] = field(default_factory=dict)
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    attributes: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
     @property
     def first_ms(self) -> int:
@@ -53,21 +59,13 @@ class NodeView:
 
 
 @dataclass
-class EdgeView:
+class EdgeView(_Sourced):
     source: str
     target: str
     type: str
     sources: list[dict]
     evidence: dict[str, list[str]] = field(default_factory=dict)
     score: float = 0.0
-
-    @property
-    def agencies(self) -> list[str]:
-        return sorted({s["agency"] for s in self.sources})
-
-    @property
-    def tlp(self) -> int:
-        return most_restrictive(s["tlp"] for s in self.sources)
 
 
 @dataclass

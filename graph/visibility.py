@@ -52,12 +52,3 @@ def readers(author: str, tlp: int, share_with: Iterable[str]) -> tuple[str, ...]
 def readable_by(viewer: str, element_readers: Iterable[str]) -> bool:
     return EVERYONE in element_readers or viewer in element_readers
 
-
-def shared_readers(a: Iterable[str], b: Iterable[str]) -> tuple[str, ...]:
-    """Who may see both of two things (a candidate pairing two records' names)."""
-    a, b = set(a), set(b)
-    if EVERYONE in a:
-        return tuple(sorted(b))
-    if EVERYONE in b:
-        return tuple(sorted(a))
-    return tuple(sorted(a & b))

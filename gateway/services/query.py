@@ -87,6 +87,12 @@ def _page_size(size: int, default: int = 50) -> int:
     return size or default
 
 
+def _node_limit(limit: int, default: int) -> int:
+    if limit > MAX_NODES:
+        raise InvalidArgument(f"at most {MAX_NODES} nodes", field="node_limit")
+    return limit or default
+
+
 def _hops(hops: int, default: int, most: int, field: str = "hops") -> int:
     if hops > most:
         raise InvalidArgument(f"at most {most} hops", field=field)
@@ -164,15 +170,14 @@ class QueryService:
 
     @audited
     async def Neighbourhood(self, request: pb.NeighbourhoodRequest, caller: str):
-        if request.node_limit > MAX_NODES:
-            raise InvalidArgument(f"at most {MAX_NODES} nodes", field="node_limit")
+        node_limit = _node_limit(request.node_limit, 200)
         window = Window(request.since.ToMilliseconds() if request.HasField("since") else 0,
                         request.until.ToMilliseconds() if request.HasField("until") else 0)
         subgraph = await self.investigator.neighbourhood(
             request.key, caller, hops=_hops(request.hops, 2, 4),
             node_types=_types(request.node_types, "node_types", ENTITY_TYPE_NAMES),
             edge_types=_types(request.edge_types, "edge_types", LINK_TYPE_NAMES), window=window,
-            node_limit=request.node_limit or 200,
+            node_limit=node_limit,
         )
         if not subgraph.nodes:
             raise self._not_found(request.key)
@@ -217,10 +222,8 @@ class QueryService:
 
     @audited
     async def Analyze(self, request: pb.AnalyzeRequest, caller: str):
-        if request.node_limit > MAX_NODES:
-            raise InvalidArgument(f"at most {MAX_NODES} nodes", field="node_limit")
         communities, ranking, subgraph = await self.investigator.analyze(
-            request.key, caller, hops=_hops(request.hops, 2, 4), node_limit=request.node_limit or 500)
+            request.key, caller, hops=_hops(request.hops, 2, 4), node_limit=_node_limit(request.node_limit, 500))
         if not subgraph.nodes:
             raise self._not_found(request.key)
         return pb.AnalyzeResponse(

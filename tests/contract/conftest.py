@@ -23,7 +23,8 @@ import pytest
 import pytest_asyncio
 
 from graph.dialect import Backend, detect_backend
-from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
+from graph.embedded import BoltEndpoint, EmbeddedArcadeDB, arcadedb_http
+from graph.store import GraphStore
 
 
 @dataclass(frozen=True)
@@ -136,3 +137,23 @@ async def scratch(bolt: GraphBackend) -> AsyncIterator[Scratch]:
         yield scratch
     finally:
         await scratch.cleanup()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def store(bolt):
+    """A GraphStore on an empty database of its own (ArcadeDB), or the cleared NEO4J_DATABASE."""
+    endpoint = bolt.endpoint
+    if bolt.backend == "arcadedb":
+        name = f"p{uuid.uuid4().hex[:10]}"
+        await arcadedb_http(endpoint, "POST", "/api/v1/server", {"command": f"create database {name}"})
+        endpoint = BoltEndpoint(endpoint.uri, endpoint.user, endpoint.password, name, endpoint.http_url)
+    graph = await GraphStore.connect(endpoint)
+    await graph.setup()
+    await graph.clear()
+    try:
+        yield graph
+    finally:
+        await graph.clear()
+        await graph.close()
+        if bolt.backend == "arcadedb":
+            await arcadedb_http(bolt.endpoint, "POST", "/api/v1/server", {"command": f"drop database {endpoint.database}"})

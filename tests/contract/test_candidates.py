@@ -6,7 +6,6 @@ from __future__ import annotations
 from graph.investigate import Investigator
 from graph.projector import LedgerItem, Projector
 from regulink.v1 import records_pb2
-from tests.contract.test_projection import store  # noqa: F401  (the fixture)
 
 TOKYO_OP = "local:tokyo-metro/t1:op"
 MAS_OP = "local:mas-sg/m1:op"
@@ -32,7 +31,7 @@ async def candidate_for(investigator: Investigator, viewer: str):
     return next((e for e in subgraph.edges.values() if e.type == "POSSIBLY_SAME_AS"), None), subgraph
 
 
-async def test_candidate_visibility_decisions_and_retraction(store):  # noqa: F811
+async def test_candidate_visibility_decisions_and_retraction(store):
     projector = Projector(store)
     investigator = Investigator(store)
     await projector.apply([

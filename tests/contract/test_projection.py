@@ -4,37 +4,13 @@ nothing, and a retraction or supersede removes exactly what its record contribut
 from __future__ import annotations
 
 import random
-import uuid
 
 import pytest
-import pytest_asyncio
 
-from graph.embedded import BoltEndpoint, arcadedb_http
 from graph.project import contribution
 from graph.projector import LedgerItem, Projector
-from graph.store import GraphStore
 from regulink.v1 import records_pb2
 from tests.contract.graphgen import Generator, active_records
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def store(bolt):
-    """A GraphStore on an empty database of its own (ArcadeDB), or the cleared NEO4J_DATABASE."""
-    endpoint = bolt.endpoint
-    if bolt.backend == "arcadedb":
-        name = f"p{uuid.uuid4().hex[:10]}"
-        await arcadedb_http(endpoint, "POST", "/api/v1/server", {"command": f"create database {name}"})
-        endpoint = BoltEndpoint(endpoint.uri, endpoint.user, endpoint.password, name, endpoint.http_url)
-    graph = await GraphStore.connect(endpoint)
-    await graph.setup()
-    await graph.clear()
-    try:
-        yield graph
-    finally:
-        await graph.clear()
-        await graph.close()
-        if bolt.backend == "arcadedb":
-            await arcadedb_http(bolt.endpoint, "POST", "/api/v1/server", {"command": f"drop database {endpoint.database}"})
 
 
 def expected_graph(items: list[LedgerItem]) -> tuple[set[str], set[tuple[str, str, str]]]:

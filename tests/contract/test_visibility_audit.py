@@ -13,7 +13,6 @@ from graph.project import contribution
 from graph.projector import Projector
 from graph.visibility import may_see
 from tests.contract.graphgen import AGENCIES, KINDS, NAMES, Generator, active_records
-from tests.contract.test_projection import store  # noqa: F401  (the fixture)
 
 
 def expected_for(items, viewer: str):
@@ -54,7 +53,7 @@ def check_subgraph(subgraph, nodes, edges, node_names):
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
-async def test_no_answer_shows_what_the_agency_may_not_see(store, seed):  # noqa: F811
+async def test_no_answer_shows_what_the_agency_may_not_see(store, seed):
     items = Generator(seed).run(120)
     await Projector(store).apply(items)
     all_nodes, all_edges = await store.dump()
