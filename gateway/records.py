@@ -19,7 +19,7 @@ from regulink.v1 import records_pb2
 RECORD_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 ENTITY_REF = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 IDENTIFIER_KINDS = frozenset(
-    {"wallet", "lei", "jp_cn", "registration", "domain", "url", "email", "phone", "iban", "ofac_sdn_uid", "other",
+    {"wallet", "lei", "jp_cn", "registration", "domain", "url", "email", "phone", "iban", "authority", "ofac_sdn_uid", "other",
      "graph_key"}
 )
 TLP_VALUES = frozenset(records_pb2.Tlp.values()) - {records_pb2.TLP_UNSPECIFIED}

@@ -69,7 +69,7 @@ def edge_key(source: str, link_type: str, target: str) -> str:
 # A key as the Query API shows it; a record refers to an existing node with {kind: "graph_key"}.
 GRAPH_KEY = re.compile(
     r"local:[a-z0-9._-]{1,64}/[A-Za-z0-9._:-]{1,128}:[A-Za-z0-9._:-]{1,64}"
-    r"|(wallet|domain|email|phone|lei|jp_cn|registration|iban):\S{1,300}"
+    r"|(wallet|domain|email|phone|lei|jp_cn|registration|iban|authority):\S{1,300}"
 )
 KEYED_KINDS = frozenset(resolve.KINDS) | {"graph_key"}
 

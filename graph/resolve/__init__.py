@@ -16,6 +16,8 @@ domain          :mod:`.domain`                lower-case A-label name
 url             :mod:`.url`                   ``scheme://host[:port]/path``
 email           :mod:`.email`                 lower-case, A-label domain
 phone           :mod:`.phone`                 E.164
+iban            :mod:`.iban`                  compact IBAN
+authority       :mod:`.authority`             ``CC-NAME`` (US-OFAC, JP-FSA)
 ==============  ===========================  ====================================
 
 ``jp_corporate_number`` is accepted as another name for ``jp_cn``.
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import domain, email, iban, jp_cn, lei, phone, registration, url, wallet
+from . import authority, domain, email, iban, jp_cn, lei, phone, registration, url, wallet
 from .errors import InvalidChecksum, InvalidFormat, InvalidIdentifier, InvalidLength, UnknownKind
 from .url import website_domain
 from .wallet import normalize_wallet, xrp_tag
@@ -64,6 +66,7 @@ _MODULES: dict[str, ModuleType] = {
     "email": email,
     "phone": phone,
     "iban": iban,
+    "authority": authority,
 }
 KINDS: tuple[str, ...] = tuple(_MODULES)
 _KIND_ALIASES = {"jp_corporate_number": "jp_cn"}

@@ -18,11 +18,12 @@ EXAMPLES = {
     "email": ("info@example.com", {}),
     "phone": ("+81312345678", {}),
     "iban": ("GB82WEST12345698765432", {}),
+    "authority": ("US-OFAC", {}),
 }
 
 
 def test_kinds() -> None:
-    assert KINDS == ("wallet", "lei", "jp_cn", "registration", "domain", "url", "email", "phone", "iban")
+    assert KINDS == ("wallet", "lei", "jp_cn", "registration", "domain", "url", "email", "phone", "iban", "authority")
     assert set(EXAMPLES) == set(KINDS)
 
 
