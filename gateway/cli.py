@@ -412,6 +412,10 @@ app.add_typer(query_app, name="query", rich_help_panel="Investigator")
 app.add_typer(graph_app, name="graph", rich_help_panel="Operator")
 app.command("query-log", rich_help_panel="Operator")(query_log)
 
+from gateway.cli_export import export  # noqa: E402
+
+app.command("export", rich_help_panel="Analyst")(export)
+
 
 def main() -> None:
     try:

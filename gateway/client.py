@@ -29,6 +29,8 @@ from regulink.v1 import (
     envelope_pb2,
     exchange_pb2,
     exchange_pb2_grpc,
+    export_pb2,
+    export_pb2_grpc,
     query_pb2,
     query_pb2_grpc,
     records_pb2,
@@ -125,6 +127,7 @@ class AsyncClient:
         self.registry = registry_pb2_grpc.RegistryServiceStub(channel)
         self.transparency = transparency_pb2_grpc.TransparencyServiceStub(channel)
         self.query = query_pb2_grpc.QueryServiceStub(channel)
+        self.exports = export_pb2_grpc.ExportServiceStub(channel)
         self._log_key: Ed25519PublicKey | None = None
         self._origin: str | None = None
 
@@ -238,6 +241,42 @@ class AsyncClient:
 
     async def analyze(self, key: str, **options) -> query_pb2.AnalyzeResponse:
         return await self._call(self.query.Analyze, query_pb2.AnalyzeRequest(key=key, **options))
+
+    # -- analyst ------------------------------------------------------------------------
+
+    async def export(self, request: export_pb2.ExportRequest) -> AsyncIterator[export_pb2.ExportHeader | bytes]:
+        """The export's header first, then the file's bytes chunk by chunk.
+
+            stream = client.export(ExportRequest(format="graphml", neighbourhood=NeighbourhoodRequest(key=k)))
+            header = await anext(stream)
+            async for chunk in stream: sink.write(chunk)
+        """
+        call = self.exports.Export(request)
+        try:
+            async for response in call:
+                yield response.header if response.HasField("header") else response.chunk
+        except grpc.aio.AioRpcError as exc:
+            raise error_from_rpc(exc) from None
+
+    async def export_to(self, request: export_pb2.ExportRequest, path: Path | None = None,
+                        folder: Path = Path("."), progress=lambda done: None) -> tuple[export_pb2.ExportHeader, Path]:
+        """Write an export to `path` (default: the gateway's suggested name in `folder`); a failed
+        export leaves no partial file behind."""
+        stream = self.export(request)
+        header = await anext(stream)
+        target = path or folder / header.filename
+        partial = target.with_name(target.name + ".part")
+        done = 0
+        try:
+            with partial.open("wb") as sink:
+                async for chunk in stream:
+                    sink.write(chunk)
+                    done += len(chunk)
+                    progress(done)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+        return header, target
 
     # -- transparency ------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from gateway.ledger.store import LedgerStore
 from gateway.registry import Registry
 from gateway.sequencer import Sequencer
 from gateway.services.exchange import ExchangeService
+from gateway.services.export import ExportService
 from gateway.services.query import QueryService
 from gateway.services.registry import RegistryService
 from gateway.services.transparency import TransparencyService
@@ -27,7 +28,7 @@ from gateway.projection import Projection
 from gateway.verifier import Verifier, worker_count
 from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
 from graph.store import GraphStore
-from regulink.v1 import exchange_pb2, query_pb2, registry_pb2, transparency_pb2
+from regulink.v1 import exchange_pb2, export_pb2, query_pb2, registry_pb2, transparency_pb2
 
 log = logging.getLogger("regulink.gateway")
 
@@ -36,6 +37,7 @@ SERVICES = (
     (registry_pb2.DESCRIPTOR.services_by_name["RegistryService"], RegistryService),
     (transparency_pb2.DESCRIPTOR.services_by_name["TransparencyService"], TransparencyService),
     (query_pb2.DESCRIPTOR.services_by_name["QueryService"], QueryService),
+    (export_pb2.DESCRIPTOR.services_by_name["ExportService"], ExportService),
 )
 
 

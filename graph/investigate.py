@@ -17,13 +17,15 @@ import networkx as nx
 
 from graph import queries, resolve
 from graph import candidates
-from graph.project import identifier_key
+from graph.project import case_key, identifier_key
 from graph.store import GraphStore
 from graph.view import EdgeView, NodeView, Subgraph, edge_view, node_view
 from graph import names as name_match
 
 FANOUT = 200
 MAX_NODES = 2000
+MAX_CASE_NODES = 50_000  # a case export (a sanctions list is one case) may be large
+_CHUNK = 2000
 OPERATOR_ROLE = "unauthorized_operator"
 
 
@@ -220,6 +222,24 @@ class Investigator:
             frontier = next_frontier
         await self._edges_among(subgraph, viewer, edge_types or [], window)
         await self._add_candidates(subgraph, key, viewer, edge_types or [])
+        return subgraph
+
+    async def case(self, agency: str, case_reference: str, viewer: str, *,
+                   node_limit: int = MAX_CASE_NODES) -> Subgraph:
+        """The nodes of one agency's case (its records the viewer may see) and the visible links among them."""
+        rows = await self.store.read(queries.CASE_RECORDS, case=case_key(agency, case_reference), agency=viewer)
+        keys = sorted({key for row in rows for key in row["nodes"] or []})
+        subgraph = Subgraph(truncated=len(keys) > node_limit)
+        keys = keys[:node_limit]
+        for i in range(0, len(keys), _CHUNK):
+            subgraph.nodes.update(await self.nodes(keys[i:i + _CHUNK], viewer))
+        members = list(subgraph.nodes)
+        for i in range(0, len(members), _CHUNK):
+            for row in await self.store.read(queries.EDGES_OUT, keys=members[i:i + _CHUNK], agency=viewer):
+                if row["target"] in subgraph.nodes:
+                    edge = edge_view(row["source"], row["type"], row["target"], row["rsrc"], viewer)
+                    if edge is not None:
+                        subgraph.add_edge(edge)
         return subgraph
 
     async def paths(self, source: str, target: str, viewer: str, *, max_hops: int = 6,

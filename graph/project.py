@@ -28,11 +28,14 @@ class Source:
     tlp: int
     readers: tuple[str, ...]
     seen_ms: int
+    case: str = ""  # "<agency>/<case_reference>": kept on the record, not on every element
+
 
     @classmethod
     def of(cls, record: records_pb2.CaseRecord, log_index: int, seen_ms: int) -> Source:
         return cls(f"{record.agency_id}/{record.record_id}", record.agency_id, record.version, log_index, record.tlp,
-                   readers_of(record.agency_id, record.tlp, record.share_with), seen_ms)
+                   readers_of(record.agency_id, record.tlp, record.share_with), seen_ms,
+                   case_key(record.agency_id, record.case_reference))
 
     def stamp(self) -> dict:
         return {"record": self.record, "agency": self.agency, "version": self.version, "log_index": self.log_index,
@@ -60,6 +63,10 @@ class Contribution:
     source: Source
     nodes: dict[str, NodeFact]
     edges: dict[str, EdgeFact]
+
+
+def case_key(agency: str, case_reference: str) -> str:
+    return f"{agency}/{case_reference}"
 
 
 def edge_key(source: str, link_type: str, target: str) -> str:

@@ -152,7 +152,8 @@ class Projector:
                 edge.pop(key, None)
                 work.touched_edges.add(triple)
         work.records[key] = {"version": state["version"], "nodes": [], "edges": [], "retracted": True,
-                             "log_index": state.get("log_index", -1)}
+                             "log_index": state.get("log_index", -1), "readers": [key.split("/", 1)[0]],
+                             "case": ""}
         work.touched_records.add(key)
 
     @staticmethod
@@ -174,6 +175,7 @@ class Projector:
             work.touched_edges.add(triple)
         work.records[source.record] = {
             "version": source.version, "log_index": source.log_index, "retracted": False,
+            "readers": list(source.readers), "case": source.case,
             "nodes": sorted(adds.nodes), "edges": sorted((e.source, e.type, e.target) for e in adds.edges.values()),
         }
         work.touched_records.add(source.record)
@@ -222,6 +224,7 @@ class Projector:
             batch.records.append({
                 "key": key, "version": state["version"], "log_index": state.get("log_index", -1),
                 "retracted": state.get("retracted", False), "nodes": state["nodes"],
+                "readers": state.get("readers", []), "case": state.get("case", ""),
                 "edges": [json.dumps(list(t)) for t in state["edges"]],
             })
         return batch

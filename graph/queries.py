@@ -40,7 +40,7 @@ DELETE_NODES = "UNWIND $keys AS k MATCH (n:Entity {key: k}) DETACH DELETE n"
 UPSERT_RECORDS = """
 UNWIND $rows AS row MERGE (r:Record {key: row.key})
 SET r.version = row.version, r.log_index = row.log_index, r.nodes = row.nodes, r.edges = row.edges,
-    r.retracted = row.retracted
+    r.retracted = row.retracted, r.readers = row.readers, r.case = row.case
 """
 
 
@@ -64,7 +64,7 @@ SET n.readers = row.readers, n.src = row.src, n.names = row.names, n.first_ms = 
 CREATE_RECORDS = """
 UNWIND $rows AS row CREATE (r:Record {key: row.key})
 SET r.version = row.version, r.log_index = row.log_index, r.nodes = row.nodes, r.edges = row.edges,
-    r.retracted = row.retracted
+    r.retracted = row.retracted, r.readers = row.readers, r.case = row.case
 """
 CREATE_NAME_BLOCKS = "UNWIND $keys AS k CREATE (:NameBlock {key: k})"
 CREATE_NAMED = """
@@ -152,6 +152,15 @@ WHERE b.key IN $keys AND {visible('r')}
 RETURN a.key AS source, type(r) AS type, b.key AS target, r.src AS rsrc
 """
 
+# Every visible outgoing edge of the given nodes (the caller keeps those whose end it holds):
+# for large node sets, where "b.key IN $keys" would compare against the whole list per edge.
+EDGES_OUT = f"""
+UNWIND $keys AS k
+MATCH (a:Entity {{key: k}})-[r]->(b:Entity)
+WHERE {visible('r')}
+RETURN a.key AS source, type(r) AS type, b.key AS target, r.src AS rsrc
+"""
+
 SEARCH_NAMES = f"""
 MATCH (n:Entity)
 WHERE any(x IN n.names WHERE x CONTAINS $q) AND {visible('n')}
@@ -170,6 +179,12 @@ CALL {{
   RETURN m LIMIT $cap_plus_one
 }}
 RETURN b AS block, m.key AS key, labels(m) AS labels, m.src AS src
+"""
+
+# The records of one case the asking agency may see (a retracted record has no nodes left).
+CASE_RECORDS = f"""
+MATCH (r:Record {{case: $case}}) WHERE {visible('r')}
+RETURN r.nodes AS nodes
 """
 
 OVERLAP_CANDIDATES = f"""

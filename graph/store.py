@@ -63,6 +63,8 @@ class GraphStore:
         for name, label in UNIQUE_KEYS:
             for statement in dialect.statements(self.backend, "unique_node_key", name=name, label=label, prop="key"):
                 await dialect.execute(statement, driver=self.driver, endpoint=self.endpoint)
+        for statement in dialect.statements(self.backend, "node_index", name="record_case", label="Record", prop="case"):
+            await dialect.execute(statement, driver=self.driver, endpoint=self.endpoint)
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -87,19 +87,19 @@ def _page_size(size: int, default: int = 50) -> int:
     return size or default
 
 
-def _node_limit(limit: int, default: int) -> int:
+def check_node_limit(limit: int, default: int) -> int:
     if limit > MAX_NODES:
         raise InvalidArgument(f"at most {MAX_NODES} nodes", field="node_limit")
     return limit or default
 
 
-def _hops(hops: int, default: int, most: int, field: str = "hops") -> int:
+def check_hops(hops: int, default: int, most: int, field: str = "hops") -> int:
     if hops > most:
         raise InvalidArgument(f"at most {most} hops", field=field)
     return hops or default
 
 
-def _types(names, field: str, known) -> list[str]:
+def check_types(names, field: str, known) -> list[str]:
     for i, name in enumerate(names):
         if name not in known:
             raise InvalidArgument(f"unknown type {name[:40]!r}; known: {', '.join(sorted(known))}",
@@ -152,7 +152,7 @@ class QueryService:
         if not request.query.strip():
             raise InvalidArgument("a name or identifier to search for is required", field="query")
         size, offset = _page_size(request.page_size), _page(request.page_token)
-        types = _types(request.types, "types", ENTITY_TYPE_NAMES)
+        types = check_types(request.types, "types", ENTITY_TYPE_NAMES)
         hits = await self.investigator.search(request.query, caller, types, limit=size + 1, offset=offset)
         response = pb.SearchResponse(hits=[pb.SearchHit(node=node_message(v), matched=m, score=s)
                                            for v, m, s in hits[:size]])
@@ -170,13 +170,13 @@ class QueryService:
 
     @audited
     async def Neighbourhood(self, request: pb.NeighbourhoodRequest, caller: str):
-        node_limit = _node_limit(request.node_limit, 200)
+        node_limit = check_node_limit(request.node_limit, 200)
         window = Window(request.since.ToMilliseconds() if request.HasField("since") else 0,
                         request.until.ToMilliseconds() if request.HasField("until") else 0)
         subgraph = await self.investigator.neighbourhood(
-            request.key, caller, hops=_hops(request.hops, 2, 4),
-            node_types=_types(request.node_types, "node_types", ENTITY_TYPE_NAMES),
-            edge_types=_types(request.edge_types, "edge_types", LINK_TYPE_NAMES), window=window,
+            request.key, caller, hops=check_hops(request.hops, 2, 4),
+            node_types=check_types(request.node_types, "node_types", ENTITY_TYPE_NAMES),
+            edge_types=check_types(request.edge_types, "edge_types", LINK_TYPE_NAMES), window=window,
             node_limit=node_limit,
         )
         if not subgraph.nodes:
@@ -188,7 +188,7 @@ class QueryService:
         if not request.from_key or not request.to_key:
             raise InvalidArgument("both ends are required", field="to_key" if request.from_key else "from_key")
         paths, subgraph = await self.investigator.paths(
-            request.from_key, request.to_key, caller, max_hops=_hops(request.max_hops, 6, 8, "max_hops"),
+            request.from_key, request.to_key, caller, max_hops=check_hops(request.max_hops, 6, 8, "max_hops"),
             all_shortest=request.all_shortest,
         )
         # No path, a hidden end and a missing end all answer the same: no paths.
@@ -200,7 +200,7 @@ class QueryService:
         size, offset = _page_size(request.page_size, 100), _page(request.page_token)
         found = await self.investigator.overlaps(
             caller, min_agencies=request.min_agencies or 2, different_kinds=request.different_kinds,
-            types=_types(request.types, "types", ENTITY_TYPE_NAMES), limit=size + 1, offset=offset,
+            types=check_types(request.types, "types", ENTITY_TYPE_NAMES), limit=size + 1, offset=offset,
         )
         response = pb.OverlapsResponse(overlaps=[pb.Overlap(node=node_message(v), agencies=a, agency_kinds=k)
                                                  for v, a, k in found[:size]])
@@ -213,7 +213,7 @@ class QueryService:
         if await self.investigator.node(request.key, caller) is None:
             raise self._not_found(request.key)
         operators, subgraph = await self.investigator.operators_near(request.key, caller,
-                                                                     hops=_hops(request.hops, 3, 4))
+                                                                     hops=check_hops(request.hops, 3, 4))
         return pb.OperatorsNearResponse(
             operators=[pb.OperatorNear(operator=node_message(v), distance=d, path=pb.Path(node_keys=p))
                        for v, d, p in operators],
@@ -223,7 +223,7 @@ class QueryService:
     @audited
     async def Analyze(self, request: pb.AnalyzeRequest, caller: str):
         communities, ranking, subgraph = await self.investigator.analyze(
-            request.key, caller, hops=_hops(request.hops, 2, 4), node_limit=_node_limit(request.node_limit, 500))
+            request.key, caller, hops=check_hops(request.hops, 2, 4), node_limit=check_node_limit(request.node_limit, 500))
         if not subgraph.nodes:
             raise self._not_found(request.key)
         return pb.AnalyzeResponse(
