@@ -178,7 +178,7 @@ def _records(sources: Iterable[dict]) -> list[str]:
 # LIST_SEPARATOR where the format has no lists).
 NODE_FIELDS: dict[str, tuple[str, str]] = {
     "type": ("string", "entity type (graph/model/<Type>.yaml)"),
-    "caption": ("string", "display name: a name, else the identifier"),
+    "label": ("string", "display name: a name, else the identifier (the view's caption)"),
     "names": ("list", "every visible name and alias"),
     "roles": ("list", "roles asserted, e.g. unauthorized_operator"),
     "identifiers": ("list", "strong identifiers as graph keys (wallet:ETH:0x…, domain:…)"),
@@ -211,7 +211,7 @@ def node_fields(node: NodeView) -> dict[str, str | list[str]]:
     color, shape = style(node.type)
     return {
         "type": node.type,
-        "caption": clean(node.caption),
+        "label": clean(node.caption),
         "names": [clean(n) for n in node.names],
         "roles": [clean(r) for r in node.roles],
         "identifiers": [clean(i) for i in node.identifiers],
@@ -242,6 +242,31 @@ def edge_fields(edge: EdgeView) -> dict[str, str | float | list[str]]:
         "first_seen": iso_ms(min(seen)) if seen else "",
         "last_seen": iso_ms(max(seen)) if seen else "",
     }
+
+
+class TextSink:
+    """Text written to a binary file-like in UTF-8, in chunks of about `size` characters.
+
+    Writers build small strings per node or edge; joining them in chunks keeps memory flat
+    and the number of writes to `out` small.
+    """
+
+    def __init__(self, out: BinaryIO, size: int = 1 << 16, encoding: str = "utf-8"):
+        self.out, self.size, self.encoding = out, size, encoding
+        self.parts: list[str] = []
+        self.pending = 0
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.pending += len(text)
+        if self.pending >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.out.write("".join(self.parts).encode(self.encoding))
+            self.parts.clear()
+            self.pending = 0
 
 
 def flat(fields: dict) -> dict[str, str | int | float | bool]:

@@ -110,6 +110,15 @@ _LAST = ("太郎", "花子", "Wei", "Ming", "Anna", "<Jr.>", "& Co", "一郎")
 _ROLES = ("unauthorized_operator", "licensed_exchange", "sanctioned", "mixer", "suspect")
 
 
+def _identifier_key(node_type: str, i: int, rng: random.Random) -> str:
+    """A graph key shaped as graph.resolve makes it (not checksummed)."""
+    if node_type == "CryptoWallet":
+        chain = rng.choice(("ETH", "BTC", "TRX"))
+        return f"wallet:{chain}:0x{rng.getrandbits(160):040x}" if chain == "ETH" else f"wallet:{chain}:addr{i:06d}"
+    return {"Website": f"domain:site{i}.example", "Email": f"email:user{i}@mail{i % 7}.example",
+            "Phone": f"phone:+8190{i:08d}", "BankAccount": f"iban:GB{i % 97:02d}WEST{i:014d}"}[node_type]
+
+
 def random_subgraph(n_nodes: int, n_edges: int, seed: int = 0) -> Subgraph:
     """A random visible subgraph: mixed types, names (Japanese and XML-special), markings, agencies."""
     rng = random.Random(seed)
@@ -127,7 +136,7 @@ def random_subgraph(n_nodes: int, n_edges: int, seed: int = 0) -> Subgraph:
             names = (f"{rng.choice(_FIRST)} {rng.choice(_LAST)} {i}", f"alias {i}")[: 1 + (i % 2)]
             identifiers = ()
         else:
-            key = f"{node_type.lower()}:{i:08x}"
+            key = _identifier_key(node_type, i, rng)
             names, identifiers = (), (key,)
         roles = (rng.choice(_ROLES),) if rng.random() < 0.2 else ()
         attributes = (("country", rng.choice(("JP", "SG", "US"))),) if rng.random() < 0.3 else ()
