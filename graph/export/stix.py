@@ -323,4 +323,4 @@ def write(subgraph: Subgraph, info: meta.ExportInfo, out: BinaryIO) -> None:
     bundle.close()
 
 
-meta.register("stix", write, MEDIA_TYPE, "json", "STIX 2.1 bundle with TLP 2.0 markings")
+meta.register("stix", write, MEDIA_TYPE, "stix.json", "STIX 2.1 bundle with TLP 2.0 markings")

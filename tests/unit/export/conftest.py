@@ -9,10 +9,13 @@ timing. Both are plain functions (importable as `tests.unit.export.conftest`), a
 
 from __future__ import annotations
 
+import io
 import random
+from datetime import UTC, datetime
 
 import pytest
 
+from graph.export import FORMATS, ExportInfo, meta
 from graph.view import EdgeView, NodeView, Subgraph
 from graph.visibility import AMBER, AMBER_STRICT, CLEAR, GREEN, RED, readers
 
@@ -162,3 +165,27 @@ def _operator_network_fixture() -> Subgraph:
 def _random_subgraph_fixture():
     """The generator itself: `random_subgraph(n_nodes, n_edges, seed)`."""
     return random_subgraph
+
+
+GENERATED = datetime(2025, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def info_for(subgraph: Subgraph) -> ExportInfo:
+    return ExportInfo.for_subgraph(subgraph, "Mirai Coin network / ミライコイン", VIEWER, GENERATED,
+                                   "operators near 株式会社ミライコイン")
+
+
+def export_bytes(fmt: str, subgraph: Subgraph, info: ExportInfo | None = None) -> bytes:
+    """The bytes a registered writer produces (info defaults to the subgraph's own marking)."""
+    info = info or info_for(subgraph)
+    out = io.BytesIO()
+    FORMATS[fmt].writer(subgraph, info, out)
+    return out.getvalue()
+
+
+def expected_flat(subgraph: Subgraph) -> tuple[dict, dict]:
+    """What flat formats should say: node key -> fields, (source, type, target) -> fields (lists joined)."""
+    nodes = {meta.clean(k): meta.flat(meta.node_fields(n)) for k, n in subgraph.nodes.items()}
+    edges = {(meta.clean(e.source), e.type, meta.clean(e.target)): meta.flat(meta.edge_fields(e))
+             for e in subgraph.edges.values()}
+    return nodes, edges
