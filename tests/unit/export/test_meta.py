@@ -44,9 +44,23 @@ def test_fields_are_cleaned_and_complete(operator_network):
     operator = operator_network.nodes["jp_cn:5010001234567"]
     fields = meta.node_fields(operator)
     assert list(fields) == list(meta.NODE_FIELDS)
-    assert fields["caption"] == "株式会社ミライコイン" and "unauthorized_operator" in fields["roles"]
+    assert fields["label"] == "株式会社ミライコイン" and "unauthorized_operator" in fields["roles"]
     assert fields["color"] == "#55a868"
     edge = operator_network.edges[("local:fsa-jp/warn-2025-031:director", "DIRECTS", "jp_cn:5010001234567")]
     assert list(meta.edge_fields(edge)) == list(meta.EDGE_FIELDS)
     assert meta.clean("a\x00b\x1bc\ufffe\td") == "abc\td"
     assert meta.flat({"a": ["x", "y"], "b": 1}) == {"a": "x; y", "b": 1}
+
+
+def test_registry_is_open_to_other_modules():
+    def writer(subgraph, info, out):
+        out.write(info.tlp_statement.encode())
+
+    try:
+        meta.register("test-only", writer, "text/plain", "txt")
+        assert meta.FORMATS["test-only"] == (writer, "text/plain", "txt", "")
+        meta.register("test-only", writer, "text/plain", "txt")  # importing twice is harmless
+        with pytest.raises(ValueError, match="already registered"):
+            meta.register("test-only", lambda s, i, o: None, "text/plain", "txt")
+    finally:
+        meta.FORMATS.pop("test-only", None)
