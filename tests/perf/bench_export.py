@@ -1,0 +1,59 @@
+"""Export benchmarks (data formats): seconds to write a 10k-node / 30k-edge visible subgraph.
+
+Each writer runs three times on the same random subgraph (tests/unit/export/conftest.py:
+mixed types, Japanese names, several agencies and markings) into a sink that only counts
+bytes, so the figure is the writer's own time, not the disk's; the median is reported with
+the file size. The visual formats (HTML, pictures) are timed in bench_export_visual.py.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import time
+
+from graph.export import FORMATS, ExportInfo
+from tests.unit.export.conftest import random_subgraph
+
+NODES = int(os.environ.get("REGULINK_BENCH_EXPORT_NODES", "10000"))
+EDGES = int(os.environ.get("REGULINK_BENCH_EXPORT_EDGES", "30000"))
+RUNS = 3
+DATA_FORMATS = ("graphml", "gexf", "cytoscape", "node-link", "csv", "stix")
+GOALS = {"graphml": "<= 3 s (2 cores)"}
+
+
+class _Counter(io.RawIOBase):
+    def __init__(self):
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        self.size += len(b)
+        return len(b)
+
+
+def run() -> list[dict]:
+    subgraph = random_subgraph(NODES, EDGES, seed=1)
+    info = ExportInfo.for_subgraph(subgraph, "benchmark", "fsa-jp")
+    rows = []
+    for fmt in DATA_FORMATS:
+        times, size = [], 0
+        for _ in range(RUNS):
+            sink = _Counter()
+            began = time.perf_counter()
+            FORMATS[fmt].writer(subgraph, info, sink)
+            times.append(time.perf_counter() - began)
+            size = sink.size
+        scale = f"{len(subgraph.nodes) // 1000}k nodes / {len(subgraph.edges) // 1000}k edges"
+        rows.append({"figure": f"export {fmt}, {scale} (median of {RUNS})", "value": statistics.median(times),
+                     "unit": "s", "goal": GOALS.get(fmt, "")})
+        rows.append({"figure": f"export {fmt}, {scale}: file size", "value": size / 1e6, "unit": "MB", "goal": ""})
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(f"{row['figure']:<60} {row['value']:>8.2f} {row['unit']:<3} {row['goal']}")
