@@ -407,6 +407,9 @@ def audit(
 
 
 from gateway.cli_query import graph_app, query_app, query_log  # noqa: E402  (commands defined there)
+from gateway.cli_ingest import ingest  # noqa: E402
+
+app.command("ingest", rich_help_panel="Partner")(ingest)
 
 app.add_typer(query_app, name="query", rich_help_panel="Investigator")
 app.add_typer(graph_app, name="graph", rich_help_panel="Operator")

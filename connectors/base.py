@@ -1,0 +1,479 @@
+"""What every connector shares: bad rows, run options, a record builder that validates as it goes.
+
+A connector is a generator over one source file (or folder) yielding, in
+source order, either ``(location, CaseRecord)`` or a :class:`BadRow`.
+Nothing here speaks gRPC: the CLI (gateway/cli_ingest.py) signs and pushes.
+
+The builder checks every identifier with :func:`graph.project.identifier_key`,
+the very function the gateway uses, so a record that leaves a connector
+passes the gateway's identifier checks; a record with a bad identifier is
+not yielded at all (no partial records) unless the run asked to drop bad
+identifiers (``skip_bad_identifiers``), in which case each dropped value is
+still reported as a bad row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from graph import resolve
+from graph.project import KEYED_KINDS, identifier_key
+from regulink.v1 import records_pb2
+
+RECORD_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+ENTITY_REF = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# Free-form identifier kinds the gateway accepts without a checksum.
+FREE_KINDS = frozenset({"ofac_sdn_uid", "other"})
+MAX_TEXT = 4096
+MAX_SUMMARY = 65536
+MAX_IDENTIFIER = 512
+# Well under the gateway's default max_envelope_bytes (1 MiB, gateway/config.py), leaving
+# room for the DSSE envelope and several signatures; a stream message carries 32 of these.
+MAX_RECORD_BYTES = 256 * 1024
+FUTURE_SKEW_SECONDS = 300
+
+TLP_NAMES = {
+    "CLEAR": records_pb2.TLP_CLEAR,
+    "WHITE": records_pb2.TLP_CLEAR,  # TLP 1.0's name for CLEAR
+    "GREEN": records_pb2.TLP_GREEN,
+    "AMBER": records_pb2.TLP_AMBER,
+    "AMBER+STRICT": records_pb2.TLP_AMBER_STRICT,
+    "AMBER_STRICT": records_pb2.TLP_AMBER_STRICT,
+    "RED": records_pb2.TLP_RED,
+}
+
+
+def parse_tlp(text: str) -> int:
+    """'GREEN', 'tlp:amber+strict', 'white' … → the Tlp enum value (ValueError if unknown)."""
+    name = text.strip().upper().removeprefix("TLP:").replace(" ", "")
+    if name not in TLP_NAMES:
+        raise ValueError(f"{text!r} is not a TLP marking; use CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
+    return TLP_NAMES[name]
+
+
+def strictest(*markings: int) -> int:
+    """The most restrictive marking (the enum is ordered CLEAR < GREEN < AMBER < AMBER+STRICT < RED)."""
+    return max((m for m in markings if m), default=records_pb2.TLP_UNSPECIFIED)
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A source row, line or object that gives no record, and why ("sdn.csv:17", "bad checksum …")."""
+
+    location: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.reason}"
+
+
+Item = "tuple[str, records_pb2.CaseRecord] | BadRow"
+
+
+@dataclass
+class Options:
+    """What a run decides rather than the source: author, marking, dates, policy."""
+
+    agency_id: str
+    tlp: int = records_pb2.TLP_GREEN  # for source items without a marking of their own
+    share_with: tuple[str, ...] = ()
+    issued_at: dt.datetime | None = None  # for undated source items; default: the file's date
+    version: int = 1
+    record_prefix: str = ""  # default: the connector's own ("stix", "ofac-sdn", …)
+    case_reference: str = ""
+    skip_bad_identifiers: bool = False
+    encoding: str = "utf-8"  # CSV files (e.g. cp932 for Shift-JIS)
+    sheet: str | None = None  # XLSX: the sheet to read (default: the first)
+    # Warnings lists: the authority that published them ("JP-FSA") and its display name.
+    authority: str = ""
+    authority_name: str = ""
+    progress: Callable[[int], None] | None = None  # called with bytes read since the last call
+    stats: Counter = field(default_factory=Counter)  # read, skipped …, filled by the connector
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.stats[what] += n
+
+    def advance(self, nbytes: int) -> None:
+        if self.progress is not None and nbytes:
+            self.progress(nbytes)
+
+
+# -- ids, dates, text ---------------------------------------------------------------------
+
+
+def record_id(prefix: str, source_id: str) -> str:
+    """`prefix:source_id` when that is a valid record id, else `prefix:h:` and a hash of the source id."""
+    candidate = f"{prefix}:{source_id}"
+    if RECORD_ID.fullmatch(candidate):
+        return candidate
+    return f"{prefix}:h:{digest(source_id)}"
+
+
+def digest(*parts: str, size: int = 24) -> str:
+    """A short stable hash of normalized parts (hex)."""
+    text = "\x1f".join(normalize_text(p).casefold() for p in parts)
+    return hashlib.sha256(text.encode()).hexdigest()[:size]
+
+
+def local_key(agency_id: str, rec_id: str, ref: str) -> str:
+    """The graph key of an entity without a strong key (graph/project.py: local:<agency>/<record>:<ref>)."""
+    return f"local:{agency_id}/{rec_id}:{ref}"
+
+
+def normalize_text(value: str) -> str:
+    """NFKC, whitespace runs collapsed, trimmed."""
+    return " ".join(unicodedata.normalize("NFKC", value).split())
+
+
+def clip(value: str, limit: int = MAX_TEXT) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def file_date(path: Path) -> dt.datetime:
+    """The UTC day a file was last modified: the issue date of undated items unless --issued-at says."""
+    moment = dt.datetime.fromtimestamp(os.stat(path).st_mtime, dt.timezone.utc)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d %b %Y", "%d %B %Y", "%Y%m%d", "%d/%m/%Y")
+_JP_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925, "R": 2018, "H": 1988, "S": 1925}
+_ERA_DATE = re.compile(r"(令和|平成|昭和|R|H|S)\s*(\d{1,2}|元)\s*[年.]\s*(\d{1,2})\s*[月.]\s*(\d{1,2})\s*日?")
+
+
+def parse_date(text: str) -> dt.datetime | None:
+    """A date or time as sources write it (ISO 8601, 2026/04/01, 2026年4月1日, 令和8年4月1日 …), in UTC.
+
+    Returns None for an empty value; raises ValueError for one it cannot read.
+    """
+    value = normalize_text(text)
+    if not value:
+        return None
+    match = _JP_DATE.fullmatch(value)
+    if match:
+        return dt.datetime(*map(int, match.groups()), tzinfo=dt.timezone.utc)
+    match = _ERA_DATE.fullmatch(value)
+    if match:
+        era, year, month, day = match.groups()
+        return dt.datetime(_ERAS[era] + (1 if year == "元" else int(year)), int(month), int(day),
+                           tzinfo=dt.timezone.utc)
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        for fmt in _DATE_FORMATS:
+            try:
+                moment = dt.datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(f"{clip(value, 40)!r} is not a date (use YYYY-MM-DD)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc)
+
+
+def timestamp(moment: dt.datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment.astimezone(dt.timezone.utc))
+    stamp.nanos = (stamp.nanos // 1_000_000) * 1_000_000  # millisecond precision: stable across sources
+    return stamp
+
+
+# -- the record builder -------------------------------------------------------------------
+
+
+@dataclass
+class _Entity:
+    ref: str
+    type: int
+    name: str = ""
+    aliases: list[str] = field(default_factory=list)
+    identifiers: list[tuple[str, str, str]] = field(default_factory=list)
+    attributes: list[tuple[str, str]] = field(default_factory=list)
+    roles: list[int] = field(default_factory=list)
+    dropped: bool = False
+
+
+class EntityDraft:
+    """One entity of a record under construction; identifiers are checked when added."""
+
+    def __init__(self, builder: RecordBuilder, entity: _Entity) -> None:
+        self._builder = builder
+        self._entity = entity
+
+    @property
+    def ref(self) -> str:
+        return self._entity.ref
+
+    def alias(self, *names: str) -> EntityDraft:
+        for name in names:
+            name = clip(normalize_text(name))
+            if name and name != self._entity.name and name not in self._entity.aliases:
+                self._entity.aliases.append(name)
+        return self
+
+    def attribute(self, name: str, value: str | None) -> EntityDraft:
+        if value is None:
+            return self
+        value = clip(normalize_text(str(value)))
+        pair = (name[:128], value)
+        if value and pair not in self._entity.attributes:
+            self._entity.attributes.append(pair)
+        return self
+
+    def role(self, *roles: int) -> EntityDraft:
+        for role in roles:
+            if role not in self._entity.roles:
+                self._entity.roles.append(role)
+        return self
+
+    def identifier(self, kind: str, value: str, scheme: str = "", *, where: str = "") -> bool:
+        """Add a strong or free-form identifier; a bad one is a problem of the record (False)."""
+        problem = identifier_problem(kind, value, scheme)
+        if problem is None:
+            triple = (kind, value.strip(), scheme)
+            if triple not in self._entity.identifiers:
+                self._entity.identifiers.append(triple)
+            return True
+        label = f"{kind} {scheme + ' ' if scheme else ''}{clip(value.strip(), 80)!r}"
+        self._builder.problem(f"{label}: {problem}", where=where, entity=self._entity)
+        return False
+
+    def try_identifier(self, kind: str, value: str, scheme: str = "") -> bool:
+        """Add the identifier if it is valid; otherwise leave it to the caller (False), no problem noted."""
+        if identifier_problem(kind, value, scheme) is not None:
+            return False
+        return self.identifier(kind, value, scheme)
+
+
+def identifier_problem(kind: str, value: str, scheme: str = "") -> str | None:
+    """What the gateway would say about an identifier, or None when it is sound."""
+    value = value.strip()
+    if not value:
+        return "empty value"
+    if len(value) > MAX_IDENTIFIER:
+        return f"longer than {MAX_IDENTIFIER} characters"
+    if kind in FREE_KINDS:
+        return None
+    if kind not in KEYED_KINDS:
+        return f"unknown identifier kind {kind!r}"
+    if kind == "wallet" and not scheme:
+        return "a wallet needs its chain"
+    try:
+        identifier_key(kind, value, scheme)
+    except resolve.InvalidIdentifier as exc:
+        return str(exc)
+    return None
+
+
+class RecordBuilder:
+    """Collects entities and links of one CaseRecord; `finish()` gives the record or the bad rows."""
+
+    def __init__(self, rec_id: str, location: str, options: Options, *, issued_at: dt.datetime | None,
+                 tlp: int = 0, summary: str = "", case_reference: str = "") -> None:
+        self.record_id = rec_id
+        self.location = location
+        self.options = options
+        self.issued_at = issued_at
+        self.tlp = tlp or options.tlp
+        self.summary = summary
+        self.case_reference = case_reference or options.case_reference
+        self._entities: dict[str, _Entity] = {}
+        self._links: list[tuple[str, str, int, str, str, dt.datetime | None]] = []
+        self._problems: list[tuple[str, _Entity | None, str]] = []
+
+    def entity(self, ref: str, type_: int, name: str = "") -> EntityDraft:
+        if not ENTITY_REF.fullmatch(ref):
+            raise ValueError(f"bad entity ref {ref!r}")  # a connector bug, not a source problem
+        if ref in self._entities:
+            return EntityDraft(self, self._entities[ref])
+        entity = _Entity(ref, type_, clip(normalize_text(name)))
+        self._entities[ref] = entity
+        return EntityDraft(self, entity)
+
+    def has(self, ref: str) -> bool:
+        return ref in self._entities
+
+    def reference(self, ref: str, type_: int, node_key: str, name: str = "") -> EntityDraft:
+        """An entity standing for a node another record asserts, by its graph key."""
+        draft = self.entity(ref, type_, name)
+        draft.identifier("graph_key", node_key)
+        return draft
+
+    def link(self, source: str, target: str, type_: int, *, evidence: str = "", notes: str = "",
+             observed_at: dt.datetime | None = None) -> None:
+        item = (source, target, type_, clip(normalize_text(evidence)), clip(normalize_text(notes)), observed_at)
+        if item not in self._links:
+            self._links.append(item)
+
+    def problem(self, reason: str, *, where: str = "", entity: _Entity | None = None) -> None:
+        self._problems.append((where or self.location, entity, reason))
+
+    @property
+    def entity_count(self) -> int:
+        return len(self._entities)
+
+    def finish(self) -> list[tuple[str, records_pb2.CaseRecord] | BadRow]:
+        """[(location, record)] plus a BadRow per problem; no record at all when a problem forbids it."""
+        bad = [BadRow(where, reason) for where, _, reason in self._problems]
+        if self._problems:
+            if not self.options.skip_bad_identifiers or any(e is None for _, e, _ in self._problems):
+                return bad
+            for _, entity, _ in self._problems:
+                if entity.type == records_pb2.ENTITY_TYPE_CRYPTO_WALLET and not any(
+                        k == "wallet" for k, _, _ in entity.identifiers):
+                    entity.dropped = True
+        entities = [e for e in self._entities.values() if not e.dropped]
+        refs = {e.ref for e in entities}
+        record = records_pb2.CaseRecord(
+            record_id=self.record_id, agency_id=self.options.agency_id, case_reference=clip(self.case_reference),
+            version=self.options.version, tlp=self.tlp, summary=clip(self.summary, MAX_SUMMARY),
+        )
+        if self.tlp in (records_pb2.TLP_AMBER, records_pb2.TLP_AMBER_STRICT, records_pb2.TLP_RED):
+            record.share_with.extend(self.options.share_with)
+        issued = self.issued_at or self.options.issued_at
+        if issued is None:
+            return [*bad, BadRow(self.location, "no issue date (pass --issued-at)")]
+        if issued.timestamp() > time.time() + FUTURE_SKEW_SECONDS:
+            return [*bad, BadRow(self.location, f"dated {issued.date()}, in the future")]
+        record.issued_at.CopyFrom(timestamp(issued))
+        if not RECORD_ID.fullmatch(self.record_id):
+            return [*bad, BadRow(self.location, f"record id {self.record_id!r} is not 1-128 of [A-Za-z0-9._:-]")]
+        for e in entities:
+            entity = record.entities.add(ref=e.ref, type=e.type, name=e.name, aliases=e.aliases, roles=e.roles)
+            for kind, value, scheme in e.identifiers:
+                entity.identifiers.add(kind=kind, value=value, scheme=scheme)
+            for name, value in e.attributes:
+                entity.attributes.add(name=name, value=value)
+        for source, target, type_, evidence, notes, observed in self._links:
+            if source in refs and target in refs and source != target:
+                link = record.links.add(source=source, target=target, type=type_, evidence=evidence, notes=notes)
+                if observed is not None:
+                    link.observed_at.CopyFrom(timestamp(observed))
+        if not record.entities:
+            return [*bad, BadRow(self.location, "nothing left to assert")] if bad else []
+        size = record.ByteSize()
+        if size > MAX_RECORD_BYTES:
+            return [*bad, BadRow(self.location, f"the record would have {size} bytes (limit {MAX_RECORD_BYTES})")]
+        return [*bad, (self.location, record)]
+
+
+# -- authorities ----------------------------------------------------------------------------
+
+AUTHORITY_NAMES = {
+    "US-OFAC": "Office of Foreign Assets Control (US Department of the Treasury)",
+    "JP-FSA": "Financial Services Agency of Japan (金融庁)",
+    "JP-MOF": "Ministry of Finance, Japan (財務省)",
+    "GB-OFSI": "Office of Financial Sanctions Implementation (HM Treasury)",
+    "GB-FCA": "Financial Conduct Authority",
+    "SG-MAS": "Monetary Authority of Singapore",
+    "UN-UNSC": "United Nations Security Council",
+    "EU-COUNCIL": "Council of the European Union",
+    "EU-ESMA": "European Securities and Markets Authority",
+}
+
+
+def authority_entity(builder: RecordBuilder, key: str, name: str = "", ref: str = "authority") -> EntityDraft:
+    """The Organization node of a public body, merged across records by its {kind: authority} identifier."""
+    draft = builder.entity(ref, records_pb2.ENTITY_TYPE_ORGANIZATION, name or AUTHORITY_NAMES.get(key, key))
+    draft.identifier("authority", key)
+    return draft
+
+
+# -- an index that keeps memory bounded ------------------------------------------------------
+
+
+class KeyIndex:
+    """source id → a small JSON value, in a temporary SQLite file: two-pass connectors remember
+    every entity of a large file (its type and key) without holding the file in memory."""
+
+    def __init__(self) -> None:
+        handle, self._path = tempfile.mkstemp(prefix="regulink-ingest-", suffix=".db")
+        os.close(handle)
+        self._db = sqlite3.connect(self._path)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("CREATE TABLE k (id TEXT PRIMARY KEY, v TEXT)")
+        self._pending: dict[str, str] = {}
+
+    def put(self, source_id: str, value) -> None:
+        self._pending[source_id] = json.dumps(value, separators=(",", ":"))
+        if len(self._pending) >= 5000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self._db.executemany("INSERT OR REPLACE INTO k VALUES (?, ?)", self._pending.items())
+            self._pending.clear()
+
+    def get(self, source_id: str):
+        text = self._pending.get(source_id)
+        if text is None:
+            row = self._db.execute("SELECT v FROM k WHERE id = ?", (source_id,)).fetchone()
+            text = row[0] if row else None
+        return None if text is None else json.loads(text)
+
+    def __len__(self) -> int:
+        self.flush()
+        return self._db.execute("SELECT count(*) FROM k").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+        try:
+            os.unlink(self._path)
+        except OSError:
+            pass
+
+    def __enter__(self) -> KeyIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# -- reading text line by line, counting bytes -----------------------------------------------
+
+
+def iter_lines(path: Path, options: Options, *, encoding: str | None = None) -> Iterator[tuple[int, str | None]]:
+    """(line number, text with its line end) for each physical line; text is None when the line
+    does not decode in the chosen encoding (the caller reports it). A UTF-8 BOM is dropped."""
+    encoding = encoding or options.encoding
+    with open(path, "rb") as source:
+        for number, raw in enumerate(source, 1):
+            options.advance(len(raw))
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf") and encoding.replace("-", "").lower() in (
+                    "utf8", "utf8sig"):
+                raw = raw[3:]
+            try:
+                yield number, raw.decode(encoding)
+            except UnicodeDecodeError:
+                yield number, None
+
+
+def encoding_hint(path: Path, number: int, encoding: str) -> str:
+    """Why a line did not decode, with the likely fix."""
+    hint = ""
+    if encoding.replace("-", "").lower().startswith("utf8"):
+        with open(path, "rb") as source:
+            sample = source.read(1 << 16)
+        try:
+            sample.decode("cp932")
+            hint = "; it looks like Shift-JIS (cp932): save the file as UTF-8 or pass --encoding cp932"
+        except UnicodeDecodeError:
+            hint = "; save the file as UTF-8 or pass its --encoding"
+    return f"line {number} is not valid {encoding}{hint}"
