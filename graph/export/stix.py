@@ -30,8 +30,8 @@ Links: relationship, relationship_type = the link type in lower case with hyphen
 100 for possibly_same_as candidates. SDOs and relationships have created/modified = first/last
 seen and created_by_ref = the identity of the agency whose record asserted them first (every
 agency is an identity object in the bundle). Each object has object_marking_refs = its own
-TLP 2.0 marking (the OASIS-published marking-definition objects, included with their
-extension-definition as published). A report object closes the bundle: name = title,
+TLP 2.0 marking (the OASIS-published marking-definition objects of the levels used, included
+with their extension-definition as published, at the head of the bundle). A report object closes the bundle: name = title,
 description = the TLP statement, created_by_ref = the viewer, marked with the export's
 marking (the most restrictive inside), object_refs = everything exported.
 
@@ -188,7 +188,6 @@ class _Bundle:
         self.sink.write(f'{{"type":"bundle","id":"{bundle_id}","objects":[\n')
         self.first = True
         self.ids: list[str] = []
-        self.markings: set[int] = set()
         self.observables: set[str] = set()
         self.agencies: dict[str, list] = {}  # agency -> [first seen ms, last seen ms, least restrictive tlp]
 
@@ -201,7 +200,6 @@ class _Bundle:
 
     def credit(self, sources: list[dict], tlp: int) -> str:
         """The creator identity of an element (the agency that asserted it first); notes every agency."""
-        self.markings.add(tlp)
         for source in sources:
             seen = self.agencies.setdefault(source["agency"], [source["seen_ms"], source["seen_ms"], tlp])
             seen[0], seen[1], seen[2] = min(seen[0], source["seen_ms"]), max(seen[1], source["seen_ms"]), min(seen[2], tlp)
@@ -286,13 +284,11 @@ def _closing(bundle: _Bundle, subgraph: Subgraph, info: meta.ExportInfo) -> None
     else:
         agencies[info.viewer][2] = min(agencies[info.viewer][2], info.tlp)
     for agency, (first, last, tlp) in sorted(agencies.items()):
-        bundle.markings.add(tlp)
         bundle.add(stix2.Identity(
             id=agency_id(agency), created=meta.iso_ms(first) if first is not None else generated,
             modified=meta.iso_ms(last) if last is not None else generated, name=meta.clean(agency),
             identity_class="organization", description="an agency of the regulink community",
             object_marking_refs=[TLP_MARKINGS[tlp][0]]))
-    bundle.markings.add(info.tlp)
     description = "\n\n".join(filter(None, [
         info.tlp_statement, header["description"],
         f"Exported by regulink for {header['viewer']} at {header['generated_at']}: {header['nodes']} nodes, "
@@ -307,14 +303,18 @@ def _closing(bundle: _Bundle, subgraph: Subgraph, info: meta.ExportInfo) -> None
                                            "tlp": info.tlp_name, "tlp_statement": info.tlp_statement,
                                            "truncated": bool(header["truncated"])}})
     bundle.add(report, listed=False)
-    for tlp in sorted(bundle.markings):
-        bundle.add(tlp_marking(tlp), listed=False)
 
 
 def write(subgraph: Subgraph, info: meta.ExportInfo, out: BinaryIO) -> None:
     info = meta.checked(subgraph, info)
     bundle = _Bundle(out, _sdo_id("bundle", f"{info.viewer}|{info.generated_iso}|{info.title}"))
-    for obj in standing_objects():
+    # Markings first, so that a reader streaming the bundle knows each one before its use.
+    used = {CLEAR, info.tlp} | {n.tlp for n in subgraph.nodes.values()} | {e.tlp for e in subgraph.edges.values()}
+    standing = standing_objects()
+    bundle.add(standing[0], listed=False)  # the TLP 2.0 extension definition
+    for tlp in sorted(used):
+        bundle.add(tlp_marking(tlp), listed=False)
+    for obj in standing[1:]:
         bundle.add(obj, listed=False)
     ids = {key: _node_object(bundle, node) for key, node in subgraph.nodes.items()}
     for edge in subgraph.edges.values():

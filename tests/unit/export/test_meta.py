@@ -64,3 +64,13 @@ def test_registry_is_open_to_other_modules():
             meta.register("test-only", lambda s, i, o: None, "text/plain", "txt")
     finally:
         meta.FORMATS.pop("test-only", None)
+
+
+def test_docs_name_every_field_and_format():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[3] / "docs" / "exports.md").read_text(encoding="utf-8")
+    for name in [*meta.NODE_FIELDS, *meta.EDGE_FIELDS]:
+        assert f"| {name}" in text or f", {name}" in text, name
+    for fmt in ("graphml", "gexf", "cytoscape", "node-link", "csv", "stix"):
+        assert f"| `{fmt}` |" in text, fmt

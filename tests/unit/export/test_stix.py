@@ -167,3 +167,12 @@ def test_ids_are_stable_across_exports():
 def test_marking_objects_for_each_level(tlp):
     marking = json.loads(stix.tlp_marking(tlp).serialize())
     assert marking["id"] == PUBLISHED[meta.tlp_name(tlp)]
+
+
+def test_markings_come_before_their_use(bundle):
+    """A reader streaming the bundle knows every marking before the first object that uses it."""
+    defined = set()
+    for obj in bundle["objects"]:
+        if obj["type"] == "marking-definition":
+            defined.add(obj["id"])
+        assert set(obj.get("object_marking_refs", [])) <= defined, obj["id"]
