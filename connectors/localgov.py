@@ -118,6 +118,6 @@ def _record(where: str, row: dict[str, str], extra: dict[str, str], options: Opt
             continue
         wallet = builder.entity(f"w{n + 1}", pb.ENTITY_TYPE_CRYPTO_WALLET)
         if wallet.identifier("wallet", address, chain, where=f"{where} (wallet_address)"):
-            builder.link("operator", wallet.ref, pb.LINK_TYPE_CONTROLS, evidence=reference or where,
+            builder.link("operator", wallet.ref, pb.LINK_TYPE_CONTROLS, evidence=reference or "resident's complaint",
                          notes=row.get("complaint_summary", "")[:500])
     yield from builder.finish()

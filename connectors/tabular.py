@@ -31,11 +31,7 @@ _DROP = re.compile(r"[\s_\-./・:：()（）\[\]【】]+")
 
 def header_key(text: str) -> str:
     """Normalized form of a header for matching ('Date of warning' → 'dateofwarning')."""
-    text = unicodedata.normalize("NFKC", str(text or ""))
-    bracketed = _BRACKETED.search(text)
-    if bracketed:
-        text = bracketed.group(1)
-    return _DROP.sub("", text).casefold()
+    return _DROP.sub("", unicodedata.normalize("NFKC", str(text or ""))).casefold()
 
 
 class Columns:
@@ -49,7 +45,12 @@ class Columns:
                 self._lookup[header_key(spelling)] = column
 
     def match(self, header: str) -> str | None:
-        return self._lookup.get(header_key(header))
+        """The canonical column a header names: the key in brackets if it is one, else the whole header."""
+        text = unicodedata.normalize("NFKC", str(header or ""))
+        bracketed = _BRACKETED.search(text)
+        if bracketed and header_key(bracketed.group(1)) in self._lookup:
+            return self._lookup[header_key(bracketed.group(1))]
+        return self._lookup.get(header_key(text))
 
 
 def read_table(path: Path, options: Options, columns: Columns, *, sheet: str | None = None

@@ -44,9 +44,23 @@ def chain_for(ticker: str, address: str) -> str | None:
         return None
 
 
+_LOOKS_LIKE = (
+    (re.compile(r"(bc1|[13])[0-9A-Za-z]{25,87}"), "BTC"),
+    (re.compile(r"0x[0-9A-Fa-f]{30,50}"), "ETH"),
+    (re.compile(r"T[0-9A-Za-z]{30,40}"), "TRX"),
+    (re.compile(r"(ltc1|[LM])[0-9A-Za-z]{25,87}"), "LTC"),
+    (re.compile(r"r[0-9A-Za-z]{24,34}"), "XRP"),
+)
+
+
 def guess_chain(address: str) -> str | None:
-    """The first well-known chain whose rules (checksums included) accept the address."""
+    """The first well-known chain whose rules (checksums included) accept the address; failing that,
+    the chain it looks like (so that validation then names the checksum that failed)."""
+    address = address.strip()
     for chain in _GUESS_ORDER:
         if resolve.wallet.is_valid(address, chain=chain):
+            return chain
+    for shape, chain in _LOOKS_LIKE:
+        if shape.fullmatch(address):
             return chain
     return None

@@ -100,6 +100,8 @@ def _record(where: str, row: dict[str, str], extra: dict[str, str], options: Opt
     builder = RecordBuilder(rec_id, where, options, issued_at=warned,
                             summary=f"Warned by {authority_name}" + (f" on {day}" if day else "")
                             + f" as an unregistered operator: {name}")
+    # Record content never names the file: a renamed download must give the same bytes.
+    evidence = f"{options.authority} warning list" + (f", {day}" if day else "")
     operator = builder.entity("operator", pb.ENTITY_TYPE_ORGANIZATION, name)
     operator.role(pb.ENTITY_ROLE_UNAUTHORIZED_OPERATOR)
     operator.attribute("address", row.get("address")).attribute("country", row.get("country"))
@@ -117,8 +119,8 @@ def _record(where: str, row: dict[str, str], extra: dict[str, str], options: Opt
         site = builder.entity(f"site{n}", pb.ENTITY_TYPE_WEBSITE)
         if site.identifier("url", url, where=where):
             site.attribute("url", url)
-            builder.link("operator", site.ref, pb.LINK_TYPE_OPERATES, evidence=f"warning list {where}")
+            builder.link("operator", site.ref, pb.LINK_TYPE_OPERATES, evidence=evidence)
     authority_entity(builder, options.authority, authority_name)
-    builder.link("operator", "authority", pb.LINK_TYPE_WARNED_BY, evidence=f"warning list {where}",
+    builder.link("operator", "authority", pb.LINK_TYPE_WARNED_BY, evidence=evidence,
                  observed_at=warned, notes=row.get("notes", ""))
     yield from builder.finish()
