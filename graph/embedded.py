@@ -438,9 +438,11 @@ async def arcadedb_http(
     endpoint: BoltEndpoint,
     method: str,
     path: str,
-    body: dict[str, object] | None = None,
+    body: dict[str, object] | bytes | None = None,
     *,
     timeout: float = 60,
+    content_type: str = "application/json",
+    query: str = "",
 ) -> dict[str, object] | None:
     """Call ArcadeDB's HTTP API (JSON in, JSON out), off the event loop.
 
@@ -450,13 +452,13 @@ async def arcadedb_http(
     """
     if endpoint.http_url is None:
         raise ValueError("this endpoint has no ArcadeDB HTTP API")
-    url = endpoint.http_url + urllib.parse.quote(path)
+    url = endpoint.http_url + urllib.parse.quote(path) + (f"?{query}" if query else "")
     token = base64.b64encode(f"{endpoint.user}:{endpoint.password}".encode()).decode()
-    data = json.dumps(body).encode() if body is not None else None
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Authorization", f"Basic {token}")
     if data is not None:
-        request.add_header("Content-Type", "application/json")
+        request.add_header("Content-Type", content_type)
 
     def call() -> dict[str, object] | None:
         try:
@@ -479,3 +481,16 @@ async def arcadedb_sql(endpoint: BoltEndpoint, command: str) -> dict[str, object
         f"/api/v1/command/{endpoint.database}",
         {"language": "sql", "command": command},
     )
+
+
+async def arcadedb_batch(endpoint: BoltEndpoint, ndjson: bytes, *, timeout: float = 600,
+                         query: str = "") -> dict[str, object]:
+    """Load vertices and edges with ArcadeDB's batch endpoint (one JSON object per line).
+
+    A vertex line is {"@type": "vertex", "@class": T, "@id": temp, ...}; an
+    edge line {"@type": "edge", "@class": T, "@from": temp or RID, "@to": …}.
+    Returns the server's summary with `idMapping` (temp id -> RID). Not
+    atomic across the whole body: only for loads that may be redone.
+    """
+    return await arcadedb_http(endpoint, "POST", f"/api/v1/batch/{endpoint.database}", ndjson, timeout=timeout,
+                               content_type="application/x-ndjson", query=query)

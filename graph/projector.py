@@ -13,9 +13,10 @@ gateway; gateway.projection reads the ledger and feeds this.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+import orjson
 
 from graph import candidates
 from graph import names as name_keys
@@ -225,7 +226,7 @@ class Projector:
                 "key": key, "version": state["version"], "log_index": state.get("log_index", -1),
                 "retracted": state.get("retracted", False), "nodes": state["nodes"],
                 "readers": state.get("readers", []), "case": state.get("case", ""),
-                "edges": [json.dumps(list(t)) for t in state["edges"]],
+                "edges": [orjson.dumps(t).decode() for t in state["edges"]],
             })
         return batch
 
@@ -238,7 +239,7 @@ def _element_row(sources: dict[str, dict], **fields) -> dict:
     row = {
         **fields,
         "readers": readers,
-        "src": [json.dumps(e, sort_keys=True, ensure_ascii=False) for e in ordered],
+        "src": [orjson.dumps(e, option=orjson.OPT_SORT_KEYS).decode() for e in ordered],
     }
     if "key" in fields:
         row["first_ms"] = min(e["seen_ms"] for e in ordered)

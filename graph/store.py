@@ -8,13 +8,13 @@ graph.queries.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import neo4j
+import orjson
 
-from graph import dialect, queries
+from graph import bulk_arcadedb, dialect, queries
 from graph.embedded import BoltEndpoint
 
 
@@ -96,7 +96,7 @@ class GraphStore:
         rows = await self.run(queries.LOAD_RECORDS, keys=keys)
         return {
             r["key"]: {"version": r["version"], "nodes": list(r["nodes"] or []),
-                       "edges": [tuple(json.loads(e)) for e in r["edges"] or []]}
+                       "edges": [tuple(orjson.loads(e)) for e in r["edges"] or []]}
             for r in rows
         }
 
@@ -108,7 +108,7 @@ class GraphStore:
         out = {}
         for r in rows:
             label = next(label for label in r["labels"] if label != "Entity")
-            entries = [json.loads(s) for s in r["src"] or []]
+            entries = [orjson.loads(s) for s in r["src"] or []]
             out[r["key"]] = (label, {e["record"]: e for e in entries})
         return out
 
@@ -118,7 +118,7 @@ class GraphStore:
         rows = await self.run(queries.LOAD_EDGES,
                               rows=[{"source": s, "type": t, "target": d} for s, t, d in triples])
         return {
-            (r["source"], r["type"], r["target"]): {e["record"]: e for e in map(json.loads, r["src"] or [])}
+            (r["source"], r["type"], r["target"]): {e["record"]: e for e in map(orjson.loads, r["src"] or [])}
             for r in rows
         }
 
@@ -153,6 +153,14 @@ class GraphStore:
 
     async def write_fresh(self, batch: WriteBatch, chunk: int = 5000) -> None:
         """Write a whole folded graph into an empty database, in chunks (rebuild's bulk path)."""
+        if self.backend == "arcadedb" and self.endpoint.http_url:
+            edges: dict[str, list[dict]] = defaultdict(list)
+            for rel_type, rows in [*batch.edge_creates.items(), *batch.edge_updates.items()]:
+                edges[rel_type] += rows
+            blocks = sorted({b for row in batch.named for b in row["blocks"]})
+            await bulk_arcadedb.load(self.endpoint, batch.node_upserts, edges, batch.records, blocks, batch.named,
+                                     self._ensure_node_type)
+            return
 
         async def each(cypher: str, name: str, rows: list) -> None:
             for i in range(0, len(rows), chunk):
@@ -165,6 +173,10 @@ class GraphStore:
         await each(queries.CREATE_RECORDS, "rows", batch.records)
         await each(queries.CREATE_NAME_BLOCKS, "keys", sorted({b for row in batch.named for b in row["blocks"]}))
         await each(queries.CREATE_NAMED, "rows", batch.named)
+
+    async def _ensure_node_type(self, label: str) -> None:
+        """Let the database create a label's type as a Cypher CREATE would (ArcadeDB: the labels sorted and joined by "~")."""
+        await self.run(f"CREATE (n:Entity:{dialect.identifier(label)} {{key: '~type'}}) DELETE n")
 
     async def clear(self) -> None:
         """Empty the projection (for `regulink graph rebuild`)."""

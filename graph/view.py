@@ -8,9 +8,10 @@ agencies, times, marking) comes from the visible entries alone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import orjson
 
 from graph import schema
 from graph.visibility import most_restrictive, readable_by
@@ -85,7 +86,7 @@ class Subgraph:
 
 
 def visible_sources(src: Iterable[str], viewer: str) -> list[dict]:
-    entries = [json.loads(s) if isinstance(s, str) else s for s in src or ()]
+    entries = [orjson.loads(s) if isinstance(s, str) else s for s in src or ()]
     return [e for e in entries if readable_by(viewer, e["readers"])]
 
 
