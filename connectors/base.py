@@ -81,9 +81,6 @@ class BadRow:
         return f"{self.location}: {self.reason}"
 
 
-Item = "tuple[str, records_pb2.CaseRecord] | BadRow"
-
-
 @dataclass
 class Options:
     """What a run decides rather than the source: author, marking, dates, policy."""

@@ -202,7 +202,7 @@ def _record(uid, row, where, comments, addresses, aliases, entity_type, names, p
     for program in programs:
         subject.attribute("program", program)
     subject.attribute("title", _value(row[4]) or None)
-    for alias_where, alias in aliases:
+    for _, alias in aliases:
         if len(alias) >= 4 and _value(alias[3]):
             subject.alias(_value(alias[3]))
     for _, address in addresses:
