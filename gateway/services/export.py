@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import io
 import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -36,35 +37,35 @@ MAX_PIXELS = 8000
 _DONE = object()
 
 
-class _QueueWriter:
-    """A binary file object for a writer thread: full chunks go to the event loop's queue."""
+class _QueueWriter(io.RawIOBase):
+    """A binary, append-only file for a writer thread: full chunks go to the event loop's queue."""
 
     def __init__(self, queue: asyncio.Queue, loop: asyncio.AbstractEventLoop, cancelled: threading.Event) -> None:
+        super().__init__()
         self.queue, self.loop, self.cancelled = queue, loop, cancelled
         self.buffer = bytearray()
+        self.written = 0
 
     def write(self, data) -> int:
         if self.cancelled.is_set():
             raise _Cancelled()
         self.buffer += data
+        self.written += len(data)
         while len(self.buffer) >= CHUNK:
             self._put(bytes(self.buffer[:CHUNK]))
             del self.buffer[:CHUNK]
         return len(data)
 
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        if self.buffer:
-            self._put(bytes(self.buffer))
-            self.buffer.clear()
+    def tell(self) -> int:  # PDF writers note offsets as they go
+        return self.written
 
     def writable(self) -> bool:
         return True
 
-    def seekable(self) -> bool:
-        return False
+    def finish(self) -> None:
+        if self.buffer:
+            self._put(bytes(self.buffer))
+            self.buffer.clear()
 
     def _put(self, item) -> None:
         # Blocks this thread while the queue is full: backpressure from the client's reading pace.
@@ -200,7 +201,7 @@ class ExportService:
         def run() -> None:
             try:
                 writer(subgraph, info, sink, **options)
-                sink.close()
+                sink.finish()
                 outcome = _DONE
             except _Cancelled:
                 return
