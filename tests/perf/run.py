@@ -16,15 +16,24 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.perf import bench_graph, bench_ingest
+from tests.perf import bench_export, bench_graph, bench_ingest
+from tests.perf.common import Figure
 
 RESULTS = Path(__file__).with_name("results.json")
+
+
+async def exports() -> list[Figure]:
+    from tests.perf import bench_export_visual  # the visual writers' timings
+
+    rows = bench_export.run() + bench_export_visual.run()
+    return [Figure(r["figure"], r["value"], r["unit"], r.get("baseline_name", ""), r.get("baseline", 0.0),
+                   r.get("goal", "")) for r in rows]
 
 
 def main() -> None:
     console = Console()
     figures = []
-    for name, bench in (("ingest", bench_ingest.run), ("graph", bench_graph.run)):
+    for name, bench in (("ingest", bench_ingest.run), ("graph", bench_graph.run), ("exports", exports)):
         console.print(f"running [bold]{name}[/bold] …")
         figures += asyncio.run(bench())
     table = Table("figure", "value", "unit", "baseline (same run)", "ratio", "goal", title="regulink benchmarks")
