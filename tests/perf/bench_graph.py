@@ -17,6 +17,7 @@ from pathlib import Path
 
 from gateway import process
 from gateway.client import AsyncClient, TlsFiles
+from graph import bulk_arcadedb
 from graph.embedded import EmbeddedArcadeDB
 from graph.projector import Projector
 from graph.store import GraphStore
@@ -24,6 +25,7 @@ from tests.contract.graphgen import Generator
 from tests.perf.common import Figure, percentile, prepare_gateway
 
 PROJECTED = int(os.environ.get("REGULINK_BENCH_PROJECTED", "20000"))
+REPLAYED = int(os.environ.get("REGULINK_BENCH_REPLAYED", "100000"))
 BIG_NODES = int(os.environ.get("REGULINK_BENCH_NODES", "1000000"))
 BIG_EDGES = int(os.environ.get("REGULINK_BENCH_EDGES", "3000000"))
 QUERIES = 2000
@@ -51,6 +53,7 @@ async def projection_figures(root: Path) -> list[Figure]:
         first = len(items) / (time.perf_counter() - began)
         await store.clear()
         await store.setup()
+        items = Generator(3, wallets=20000, domains=7500).run(REPLAYED)
         began = time.perf_counter()
         await projector.rebuild([items[i:i + 5000] for i in range(0, len(items), 5000)])
         replay = len(items) / (time.perf_counter() - began)
@@ -61,7 +64,8 @@ async def projection_figures(root: Path) -> list[Figure]:
         Figure("bulk UNWIND CREATE of bare nodes (database baseline)", bulk, "nodes/s"),
         Figure(f"incremental projection, 1,000-record batches ({PROJECTED:,} records)", first, "records/s",
                "bulk create", bulk),
-        Figure("rebuild (replay into an empty graph, bulk path)", replay, "records/s", "bulk create", bulk,
+        Figure(f"rebuild (replay of {REPLAYED:,} records into an empty graph, bulk path)", replay, "records/s",
+               "bulk create", bulk,
                ">= 20,000 records/s"),
     ]
 
@@ -78,23 +82,19 @@ async def load_big_graph(store: GraphStore, nodes: int, edges: int) -> None:
                            "tlp": 2 if i % 3 else 3, "readers": readers, "seen_ms": 1764000000000 + i,
                            "facts": {"name": f"Entity {i}"}}), readers
 
-    batch = 20000
-    for start in range(0, nodes, batch):
-        rows = []
-        for i in range(start, min(nodes, start + batch)):
-            src, readers = source(i)
-            rows.append({"key": f"n{i}", "readers": readers, "src": [src], "names": [f"entity {i}"]})
-        await store.run("UNWIND $rows AS row CREATE (n:Entity:Organization {key: row.key, readers: row.readers, "
-                        "src: row.src, names: row.names})", rows=rows)
-    for start in range(0, edges, batch):
-        rows = []
-        for i in range(start, min(edges, start + batch)):
-            a = rng.randrange(nodes)
-            b = (a + rng.randrange(1, 50)) % nodes if rng.random() < 0.8 else rng.randrange(nodes)
-            src, readers = source(i)
-            rows.append({"a": f"n{a}", "b": f"n{b}", "readers": readers, "src": [src]})
-        await store.run("UNWIND $rows AS row MATCH (a:Entity {key: row.a}) MATCH (b:Entity {key: row.b}) "
-                        "CREATE (a)-[:ASSOCIATED_WITH {readers: row.readers, src: row.src}]->(b)", rows=rows)
+    entities = []
+    for i in range(nodes):
+        src, readers = source(i)
+        entities.append({"key": f"n{i}", "readers": readers, "src": [src], "names": [f"entity {i}"]})
+    links = []
+    for i in range(edges):
+        a = rng.randrange(nodes)
+        b = (a + rng.randrange(1, 50)) % nodes if rng.random() < 0.8 else rng.randrange(nodes)
+        src, readers = source(i)
+        links.append({"source": f"n{a}", "target": f"n{b}", "readers": readers, "src": [src]})
+    # The rebuild's own bulk path (ArcadeDB batch endpoint): minutes faster than UNWIND … CREATE.
+    await bulk_arcadedb.load(store.endpoint, {"Organization": entities}, {"ASSOCIATED_WITH": links}, [], [], [],
+                             store._ensure_node_type)
 
 
 async def query_figures(root: Path) -> list[Figure]:
