@@ -68,18 +68,28 @@ def serve(
     graph: Annotated[Optional[str], typer.Option(help="Graph store: embedded (ArcadeDB child process, the default), "
                                                  "bolt://… or neo4j://… for Neo4j, none for ledger only "
                                                  "(env REGULINK_GRAPH).")] = None,
+    metrics_listen: Annotated[Optional[str], typer.Option(
+        help="HOST:PORT for Prometheus metrics over plain HTTP (/metrics), e.g. 127.0.0.1:9464; off by default. "
+             "Keep it off the public network (env REGULINK_METRICS_LISTEN).")] = None,
     log_level: Annotated[str, typer.Option(envvar="REGULINK_LOG_LEVEL")] = "INFO",
+    log_format: Annotated[str, typer.Option(envvar="REGULINK_LOG_FORMAT",
+                                            help="text for a terminal; json (one object a line, with request ids) "
+                                                 "for a log collector. See docs/observability.md.")] = "text",
 ) -> None:
     """Run the gateway. With no options it uses ~/.regulink and creates a development CA,
     server certificate and log key on first start (and says so).
 
     Example: regulink serve --data-dir ./gw --listen 0.0.0.0:7443
     """
+    from gateway import logs
     from gateway.server import Gateway
 
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if log_format not in logs.FORMATS:
+        fail(f"--log-format must be text or json (got {log_format!r})")
+    logs.configure(log_level.upper(), log_format)
     try:
-        settings = config.load(config_file, data_dir=data_dir, listen=listen, origin=origin, graph=graph)
+        settings = config.load(config_file, data_dir=data_dir, listen=listen, origin=origin, graph=graph,
+                               metrics_listen=metrics_listen)
     except config.ConfigError as exc:
         fail(str(exc))
 
@@ -93,6 +103,8 @@ def serve(
             port = await gateway.start()
         except RuntimeError as exc:
             fail(f"cannot listen on {settings.listen}: {exc}")
+        except OSError as exc:  # the metrics listener, which starts first
+            fail(f"cannot serve metrics on {settings.metrics_listen}: {exc}")
         console.print(f"gateway [bold]{settings.origin}[/bold] serving on port {port} "
                       f"(data {settings.data_dir}, log size {gateway.ledger.size})")
         print(f"READY {port}", flush=True)

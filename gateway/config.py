@@ -37,6 +37,9 @@ class Settings:
     graph_heap: str = "1536m"
     # Worker processes checking stream signatures: -1 = one per core (none on one core), 0 = in the event loop.
     verify_workers: int = -1
+    # Prometheus metrics over plain HTTP at HOST:PORT/metrics, e.g. 127.0.0.1:9464; "" = off.
+    # Keep it on loopback or an operations network: it is unauthenticated.
+    metrics_listen: str = ""
 
     @property
     def tls(self) -> Path:
@@ -58,6 +61,13 @@ class Settings:
         host, sep, port = self.listen.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
             raise ConfigError(f"listen must be HOST:PORT, e.g. 127.0.0.1:7443 (got {self.listen!r})")
+        if self.metrics_listen:
+            host, sep, port = self.metrics_listen.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+                raise ConfigError(f"metrics_listen must be HOST:PORT, e.g. 127.0.0.1:9464, or empty for none "
+                                  f"(got {self.metrics_listen!r})")
+            if self.metrics_listen == self.listen and port != "0":
+                raise ConfigError("metrics_listen must differ from listen (metrics are plain HTTP, gRPC is mTLS)")
         if not self.origin or "\n" in self.origin:
             raise ConfigError("origin must be one non-empty line, e.g. regulink.example.org/log")
         if self.max_envelope_bytes < 1024:

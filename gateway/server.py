@@ -16,6 +16,7 @@ from gateway.audit import AuditLog
 from gateway.config import Settings
 from gateway.ledger.log import Ledger
 from gateway.ledger.store import LedgerStore
+from gateway.metrics import Metrics
 from gateway.registry import Registry
 from gateway.sequencer import Sequencer
 from gateway.services.exchange import ExchangeService
@@ -78,6 +79,8 @@ class Gateway:
         self.graph_store: GraphStore | None = None
         self.projection: Projection | None = None
         self._graph_task: asyncio.Task | None = None
+        self.metrics = Metrics(lambda: self.ledger.size, lambda: self.projection, settings.graph != "none")
+        self.metrics_port: int | None = None
 
     def appended_event(self) -> asyncio.Event:
         """An event set at the next append (subscribers wait on it)."""
@@ -132,13 +135,17 @@ class Gateway:
         )
 
     async def start(self) -> int:
+        if self.settings.metrics_listen:  # first: a port already taken fails before anything else starts
+            self.metrics_port = self.metrics.serve(self.settings.metrics_listen)
+            host = self.settings.metrics_listen.rpartition(":")[0]
+            log.info("metrics on http://%s:%d/metrics", host, self.metrics_port)
         options = [
             ("grpc.max_receive_message_length", self.settings.max_message_bytes),
             ("grpc.max_send_message_length", self.settings.max_message_bytes),
         ]
         self.server = grpc.aio.server(options=options)
         for descriptor, service in SERVICES:
-            add_service(self.server, descriptor, service(self))
+            add_service(self.server, descriptor, service(self), self.metrics)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         names = [d.full_name for d, _ in SERVICES] + [health.SERVICE_NAME, reflection.SERVICE_NAME]
         reflection.enable_server_reflection(names, self.server)
@@ -169,6 +176,7 @@ class Gateway:
         self.audit.close()
         self.ledger.store.close()
         self.registry.close()
+        await asyncio.to_thread(self.metrics.close)
 
     async def wait(self) -> None:
         assert self.server is not None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import uuid
+import time
 from typing import Any
 
 import grpc
@@ -21,7 +21,9 @@ from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from gateway import logs
 from gateway.errors import AlreadyExists, InvalidArgument, RegulinkError
+from gateway.metrics import Metrics, code_name
 from regulink.v1 import exchange_pb2
 
 log = logging.getLogger("regulink.gateway")
@@ -57,11 +59,12 @@ async def _abort(context: grpc.aio.ServicerContext, error: Exception) -> None:
     if isinstance(error, RegulinkError):
         status = to_status(error)
     else:
-        request_id = uuid.uuid4().hex[:12]
+        request_id = logs.request_id.get() or logs.new_request_id()  # the RPC's own, as in its log lines
         log.exception("internal error, request_id=%s", request_id)
         status = status_pb2.Status(
             code=code_pb2.INTERNAL, message=f"internal error; the operator can look up request id {request_id}"
         )
+        status.details.add().Pack(error_details_pb2.RequestInfo(request_id=request_id))
     await context.abort_with_status(rpc_status.to_status(status))
 
 
@@ -85,35 +88,70 @@ def _lenient(message_class: type):
     return deserialize
 
 
-def _guard_unary(method):
+def _done(service: str, rpc: str, metrics: Metrics | None, started: float, error: BaseException | None) -> None:
+    """Count the RPC's outcome and log it: OK and CANCELLED at DEBUG, refusals at INFO (code and reason only)."""
+    code = code_name(error)
+    if metrics is not None:
+        metrics.rpcs.labels(service, rpc, code).inc()
+    elapsed = round((time.perf_counter() - started) * 1000, 1)
+    fields = {"rpc": f"{service}/{rpc}", "code": code, "duration_ms": elapsed}
+    if isinstance(error, RegulinkError):
+        fields["reason"] = error.reason
+    level = logging.DEBUG if code in ("OK", "CANCELLED") else logging.INFO
+    log.log(level, "rpc %s/%s %s in %.1f ms", service, rpc, code, elapsed, extra=fields)
+
+
+def _guard_unary(method, service: str = "", metrics: Metrics | None = None):
     @functools.wraps(method)
     async def handler(request, context):
+        logs.start_request()
+        started, error = time.perf_counter(), None
         try:
             if isinstance(request, Malformed):
                 raise request.error()
             return await method(request, context)
         except Exception as exc:  # noqa: BLE001 - mapped to a status, never a traceback
+            error = exc
             await _abort(context, exc)
+        except BaseException as exc:  # cancelled: the client went away
+            error = exc
+            raise
+        finally:
+            _done(service, method.__name__, metrics, started, error)
 
     return handler
 
 
-def _guard_stream(method):
+def _guard_stream(method, service: str = "", metrics: Metrics | None = None):
     @functools.wraps(method)
     async def handler(request, context):
+        logs.start_request()
+        started, error = time.perf_counter(), None
+        if metrics is not None:
+            metrics.active_streams.labels(method.__name__).inc()
         try:
             if isinstance(request, Malformed):
                 raise request.error()
             async for response in method(request, context):
                 yield response
         except Exception as exc:  # noqa: BLE001
+            error = exc
             await _abort(context, exc)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if metrics is not None:
+                metrics.active_streams.labels(method.__name__).dec()
+            _done(service, method.__name__, metrics, started, error)
 
     return handler
 
 
-def add_service(server: grpc.aio.Server, service_descriptor, implementation: object) -> None:
-    """Register `implementation` for every RPC of the service, guarded.
+def add_service(server: grpc.aio.Server, service_descriptor, implementation: object,
+                metrics: Metrics | None = None) -> None:
+    """Register `implementation` for every RPC of the service, guarded: each call gets a request id
+    (gateway.logs) and, given `metrics`, is counted by its outcome.
 
     Methods named in `implementation.raw_requests` receive the request bytes
     unparsed (the implementation parses them where it is cheapest).
@@ -125,7 +163,8 @@ def add_service(server: grpc.aio.Server, service_descriptor, implementation: obj
         response_class = message_factory.GetMessageClass(method.output_type)
         impl = getattr(implementation, method.name)
         streaming_out = method.server_streaming
-        wrapped = _guard_stream(impl) if streaming_out else _guard_unary(impl)
+        guard = _guard_stream if streaming_out else _guard_unary
+        wrapped = guard(impl, service_descriptor.name, metrics)
         if inspect.isasyncgenfunction(impl) != streaming_out:
             raise TypeError(f"{method.full_name}: implementation shape does not match the proto")
         factory = {

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from gateway.admission import admit, parse_record
 from gateway.errors import InvalidArgument, RegulinkError
 from gateway.identity import caller_agency
+from gateway.metrics import UNKNOWN_AGENCY, reason_label
 from gateway.status import to_rejection
 from graph.visibility import may_see
 from regulink.v1 import envelope_pb2, exchange_pb2
 
 if TYPE_CHECKING:
     from gateway.server import Gateway
+
+log = logging.getLogger("regulink.exchange")
 
 # How many stream messages may be verified ahead of their receipts.
 READ_AHEAD = 8
@@ -28,14 +34,21 @@ class ExchangeService:
         self.gateway = gateway
 
     async def Submit(self, request: exchange_pb2.SubmitRequest, context) -> exchange_pb2.SubmitResponse:
-        registry = self.gateway.registry.snapshot()
-        caller = caller_agency(context, registry)
-        if not request.HasField("envelope"):
-            raise InvalidArgument("an envelope is required", field="envelope")
-        candidate = admit(request.envelope, caller, registry, self.gateway.limits)
-        outcome = await self.gateway.sequencer.submit(candidate)
-        if isinstance(outcome, RegulinkError):
-            raise outcome
+        arrived, caller, metrics = time.perf_counter(), UNKNOWN_AGENCY, self.gateway.metrics
+        try:
+            registry = self.gateway.registry.snapshot()
+            caller = caller_agency(context, registry)
+            if not request.HasField("envelope"):
+                raise InvalidArgument("an envelope is required", field="envelope")
+            candidate = admit(request.envelope, caller, registry, self.gateway.limits)
+            outcome = await self.gateway.sequencer.submit(candidate)
+            if isinstance(outcome, RegulinkError):
+                raise outcome
+        except Exception as exc:
+            metrics.record_outcomes("Submit", caller, [exc])
+            raise
+        metrics.record_outcomes("Submit", caller, [outcome])
+        metrics.receipts_sent("Submit", arrived)
         return exchange_pb2.SubmitResponse(receipt=outcome)
 
     async def SubmitStream(self, request_iterator, context):
@@ -43,40 +56,53 @@ class ExchangeService:
         read + check signatures (many messages at once, in worker processes),
         hand to the sequencer in stream order (a v2 never overtakes its v1),
         answer in stream order once durable."""
-        caller = caller_agency(context, self.gateway.registry.snapshot())
+        metrics = self.gateway.metrics
+        try:
+            caller = caller_agency(context, self.gateway.registry.snapshot())
+        except RegulinkError as exc:
+            metrics.record_outcomes("SubmitStream", UNKNOWN_AGENCY, [exc])
+            raise
         checking: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
         sequenced: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
 
         async def read() -> None:
             async for message in request_iterator:
                 registry = self.gateway.registry.snapshot()
-                await checking.put(asyncio.ensure_future(self.gateway.verifier.admit_message(message, caller, registry)))
+                arrived = time.perf_counter()
+                admitting = self.gateway.verifier.admit_message(message, caller, registry)
+                await checking.put((arrived, asyncio.ensure_future(admitting)))
             await checking.put(None)
 
         async def sequence() -> None:
             while (item := await checking.get()) is not None:
-                admitted = await item
+                arrived, admitted = item[0], await item[1]
                 if isinstance(admitted, RegulinkError):  # the message itself did not parse
                     await sequenced.put(admitted)
                     return
                 candidates = [a for a in admitted if not isinstance(a, RegulinkError)]
                 futures = iter(self.gateway.sequencer.submit_many(candidates))
-                await sequenced.put([a if isinstance(a, RegulinkError) else next(futures) for a in admitted])
+                await sequenced.put((arrived, [a if isinstance(a, RegulinkError) else next(futures) for a in admitted]))
             await sequenced.put(None)
 
         stages = [asyncio.create_task(read()), asyncio.create_task(sequence())]
         try:
             while (item := await sequenced.get()) is not None:
                 if isinstance(item, RegulinkError):
+                    metrics.record_outcomes("SubmitStream", caller, [item])
                     raise item
-                yield exchange_pb2.SubmitStreamResponse(results=[await self._result(x) for x in item])
+                arrived, pending = item
+                outcomes = [x if isinstance(x, RegulinkError) else await x for x in pending]
+                metrics.record_outcomes("SubmitStream", caller, outcomes)
+                _log_refusals(caller, outcomes)
+                yield exchange_pb2.SubmitStreamResponse(results=[self._result(x) for x in outcomes])
+                metrics.receipts_sent("SubmitStream", arrived, sum(not isinstance(x, RegulinkError) for x in outcomes))
             await asyncio.gather(*stages)
         finally:
             for stage in stages:
                 stage.cancel()
 
-    async def _result(self, item) -> exchange_pb2.SubmitResult:
-        outcome = item if isinstance(item, RegulinkError) else await item
+    @staticmethod
+    def _result(outcome) -> exchange_pb2.SubmitResult:
         if isinstance(outcome, RegulinkError):
             return exchange_pb2.SubmitResult(rejection=to_rejection(outcome))
         return exchange_pb2.SubmitResult(receipt=outcome)
@@ -98,6 +124,15 @@ class ExchangeService:
             if request.stop_at_end:
                 return
             await appended.wait()
+
+
+def _log_refusals(caller: str, outcomes: list) -> None:
+    """One line per stream message with refusals: counts by reason, never the records or the errors' words."""
+    reasons = Counter(reason_label(x) for x in outcomes if isinstance(x, RegulinkError))
+    if reasons:
+        log.info("SubmitStream from %s: %d accepted, %d refused (%s)", caller, len(outcomes) - reasons.total(),
+                 reasons.total(), ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())),
+                 extra={"agency": caller, "accepted": len(outcomes) - reasons.total(), "refused": reasons.total()})
 
 
 def log_entry(entry, caller: str) -> exchange_pb2.LogEntry:

@@ -101,6 +101,11 @@ class ExportService:
                             lambda: {a.agency_id: a.kind for a in registry.snapshot().agencies.values()})
 
     async def Export(self, request: pb.ExportRequest, context) -> AsyncIterator[pb.ExportResponse]:
+        with self.gateway.metrics.timed_query("Export"):  # until the last chunk is sent
+            async for response in self._export(request, context):
+                yield response
+
+    async def _export(self, request: pb.ExportRequest, context) -> AsyncIterator[pb.ExportResponse]:
         caller = caller_agency(context, self.gateway.registry.snapshot())
         params = json_format.MessageToDict(request, preserving_proto_field_name=True)
         audit = self.gateway.audit

@@ -112,22 +112,23 @@ LINK_TYPE_NAMES = frozenset({link.name for link in schema.LINK_TYPES.values()} |
 
 
 def audited(method):
-    """Resolve the caller, check the graph is there, answer, and write the audit line."""
+    """Resolve the caller, check the graph is there, answer, and write the audit line; time it by query type."""
 
     @functools.wraps(method)
     async def handler(self, request, context):
-        caller = caller_agency(context, self.gateway.registry.snapshot())
-        params = json_format.MessageToDict(request, preserving_proto_field_name=True)
-        if self.gateway.graph_store is None:
-            self.gateway.audit.record(caller, method.__name__, params, 0, "UNAVAILABLE")
-            raise Unavailable("the graph store is not reachable yet; records are still accepted into the ledger")
-        try:
-            response, size = await method(self, request, caller)
-        except RegulinkError as exc:
-            self.gateway.audit.record(caller, method.__name__, params, 0, exc.code)
-            raise
-        self.gateway.audit.record(caller, method.__name__, params, size)
-        return response
+        with self.gateway.metrics.timed_query(method.__name__):
+            caller = caller_agency(context, self.gateway.registry.snapshot())
+            params = json_format.MessageToDict(request, preserving_proto_field_name=True)
+            if self.gateway.graph_store is None:
+                self.gateway.audit.record(caller, method.__name__, params, 0, "UNAVAILABLE")
+                raise Unavailable("the graph store is not reachable yet; records are still accepted into the ledger")
+            try:
+                response, size = await method(self, request, caller)
+            except RegulinkError as exc:
+                self.gateway.audit.record(caller, method.__name__, params, 0, exc.code)
+                raise
+            self.gateway.audit.record(caller, method.__name__, params, size)
+            return response
 
     return handler
 
