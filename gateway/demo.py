@@ -1,5 +1,5 @@
 """`make demo`: a gateway, three agencies pushing signed records, receipts and a proof checked,
-then an investigator query on the graph.
+then an investigator query on the graph and an analyst's HTML and PNG export.
 
 Runs on the embedded defaults in ./demo-data (wiped at each run): starts
 `regulink serve` as its own process on loopback with real mTLS, registers a
@@ -24,7 +24,7 @@ from gateway.cli import read_records
 from gateway.client import AsyncClient, TlsFiles, sign_record
 from gateway.registry import Registry
 from graph.visibility import NAMES
-from regulink.v1 import exchange_pb2
+from regulink.v1 import exchange_pb2, export_pb2, query_pb2
 
 AGENCIES = [
     ("mas-sg", "Monetary Authority of Singapore (foreign regulator)", "regulator", "SG"),
@@ -109,6 +109,18 @@ async def main(data: Path) -> None:
             overlaps = await client.overlaps(different_kinds=True)
             console.print(f"   {len(overlaps.overlaps)} entities are reported by agencies of different kinds: "
                           + ", ".join(o.node.caption for o in overlaps.overlaps))
+        console.print("6. an analyst (police unit) exports the operator network around the wallet for a report")
+        exports = data / "exports"
+        exports.mkdir(exist_ok=True)
+        async with AsyncClient.connect(target, TlsFiles.for_agency(data / "tls", "npa-cyber")) as client:
+            for fmt in ("html", "png"):
+                request = export_pb2.ExportRequest(
+                    format=fmt, title="Operator network around the victims' wallet",
+                    neighbourhood=query_pb2.NeighbourhoodRequest(key=DEMO_WALLET, hops=4))
+                header, path = await client.export_to(request, folder=exports)
+                console.print(f"   {fmt.upper():4} {header.node_count} nodes, {header.edge_count} links, "
+                              f"{NAMES.get(header.tlp, '')}: [bold]{path}[/bold]")
+        console.print("   (the HTML page is self-contained: open it in any browser, no network needed)")
         console.print(f"[green]demo done[/green]: gateway data in {data}, log key id {keys.key_id(log_key)[:16]}…")
     finally:
         await gateway.stop()
