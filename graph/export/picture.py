@@ -249,11 +249,13 @@ def _legend(figure: Figure, subgraph: Subgraph, legend_w: float, top: float, k: 
 
 
 def _writer(fmt: str):
-    def write(subgraph: Subgraph, info: meta.ExportInfo, out: BinaryIO) -> None:
-        render(subgraph, info, out, fmt)
+    def write(subgraph: Subgraph, info: meta.ExportInfo, out: BinaryIO, width: int = WIDTH,
+              height: int = HEIGHT) -> None:
+        render(subgraph, info, out, fmt, width, height)
 
     write.__name__ = write.__qualname__ = f"write_{fmt}"
-    write.__doc__ = f"{fmt.upper()} picture at the default size ({WIDTH} x {HEIGHT} px at {DPI} dpi)."
+    write.__doc__ = (f"{fmt.upper()} picture, `width` x `height` pixels (default {WIDTH} x {HEIGHT}) at {DPI} dpi; "
+                     "the export service passes an ExportRequest's width and height through.")
     return write
 
 

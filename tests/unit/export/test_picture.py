@@ -105,3 +105,14 @@ def test_refuses_to_understate_the_marking(operator_network):
     with pytest.raises(ValueError):
         FORMATS["png"].writer(operator_network, ExportInfo(info.title, info.viewer, info.generated_at, GREEN),
                               io.BytesIO())
+
+
+def test_writers_take_the_export_requests_width_and_height(operator_network):
+    """gateway/services/export.py passes width/height to writers whose signature names them."""
+    import inspect
+
+    for fmt in ("png", "svg", "pdf"):
+        assert {"width", "height"} <= set(inspect.signature(FORMATS[fmt].writer).parameters)
+    out = io.BytesIO()
+    FORMATS["png"].writer(operator_network, info_for(operator_network), out, width=900, height=500)
+    assert image.imread(io.BytesIO(out.getvalue()), format="png").shape[:2] == (500, 900)
