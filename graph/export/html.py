@@ -266,14 +266,15 @@ h1{font-size:18px;margin:0 0 2px;font-weight:650}
 .search{position:relative}
 #search{width:300px;padding:7px 10px;border:1px solid #b9c1cc;border-radius:6px;font:inherit}
 #search:focus{outline:2px solid var(--accent);outline-offset:0;border-color:transparent}
-#results{position:absolute;z-index:20;top:36px;left:0;right:0;margin:0;padding:4px 0;list-style:none;background:#fff;
-border:1px solid var(--line);border-radius:6px;box-shadow:0 6px 18px #0002;max-height:320px;overflow:auto}
-#results li{display:flex;gap:8px;align-items:center;padding:5px 10px;cursor:pointer;white-space:nowrap;
-overflow:hidden;text-overflow:ellipsis}
+#results{position:absolute;z-index:20;top:36px;right:0;width:420px;margin:0;padding:4px 0;list-style:none;
+background:#fff;border:1px solid var(--line);border-radius:6px;box-shadow:0 6px 18px #0002;max-height:320px;
+overflow:auto}
+#results li{display:flex;gap:8px;align-items:center;padding:5px 10px;cursor:pointer;white-space:nowrap}
+#results .name{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis}
 #results li:hover,#results li.active{background:#eef4ff}
 #results li.none{color:var(--muted);cursor:default}
 #results .dot{width:10px;height:10px;border-radius:50%;flex:none}
-#results .t{color:var(--muted);font-size:12px;margin-left:auto}
+#results .t{color:var(--muted);font-size:12px;flex:none}
 button{font:inherit;padding:6px 12px;border:1px solid #b9c1cc;border-radius:6px;background:#fff;cursor:pointer}
 button:hover{background:#eef4ff}
 main{flex:1;position:relative;min-height:0;display:flex}
@@ -326,7 +327,9 @@ _APP = r"""
     if (text.length <= 30) return text;
     return /\s/.test(text) ? text.slice(0, 28) + "…" : text.slice(0, 12) + "…" + text.slice(-8);
   }
-  function size(degree) { return Math.min(64, 22 + 5 * Math.sqrt(degree)); }
+  function size(degree) {  // hubs bigger; smaller overall in a big network
+    return big ? Math.min(48, 14 + 4 * Math.sqrt(degree)) : Math.min(64, 22 + 5 * Math.sqrt(degree));
+  }
   function list(v) { return v || []; }
 
   timings.parse = performance.now() - t0;
@@ -357,7 +360,7 @@ _APP = r"""
                      "Meiryo, sans-serif",
       "text-valign": "bottom", "text-halign": "center", "text-margin-y": 4,
       "text-outline-color": "#ffffff", "text-outline-width": big ? 0 : 2.5,
-      "min-zoomed-font-size": big ? 9 : 0}},
+      "min-zoomed-font-size": big ? 13 : 0}},
     {selector: "node.flagged", style: {
       "border-width": 4, "border-color": "#d0021b", "outline-width": 2, "outline-color": "#d0021b",
       "outline-offset": 2, "color": "#b00014", "font-weight": "bold",
@@ -551,6 +554,12 @@ _APP = r"""
     }
     return true;
   }
+  function frame(eles) {  // show these elements whole, but never blown up beyond a readable size
+    var box = eles.boundingBox(), pad = 80;
+    var zoom = Math.min(1.2, (cy.width() - 2 * pad) / Math.max(box.w, 1),
+                        (cy.height() - 2 * pad) / Math.max(box.h, 1));
+    cy.animate({center: {eles: eles}, zoom: Math.max(zoom, cy.minZoom())}, {duration: 250});
+  }
   cy.on("tap", "node, edge", function (ev) { select(ev.target.id()); });
   cy.on("tap", function (ev) {
     if (ev.target === cy) { clearMarks(); cy.elements(":selected").unselect(); showHint(); }
@@ -585,16 +594,13 @@ _APP = r"""
       var dot = el("span", "dot");
       dot.style.background = (types[n.type] || FALLBACK).color;
       li.appendChild(dot);
-      li.appendChild(el("span", "", n.label));
+      li.appendChild(el("span", "name", n.label));
       li.appendChild(el("span", "t", n.type));
       li.addEventListener("mousedown", function (ev) { ev.preventDefault(); pick(n.id); });
       results.appendChild(li);
     });
     if (found.length > 15) results.appendChild(el("li", "none", (found.length - 15) + " more highlighted"));
-    if (found.length) {
-      var hits = cy.nodes(".match");
-      cy.animate({fit: {eles: hits, padding: 80}, duration: 250});
-    }
+    if (found.length) frame(cy.nodes(".match"));
     return found.length;
   }
   function pick(id) { results.hidden = true; select(id); cy.getElementById(id).addClass("match"); }

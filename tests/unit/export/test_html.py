@@ -175,10 +175,12 @@ def test_ten_thousand_nodes_within_three_seconds():
     sub = random_subgraph(10_000, 30_000, seed=1)
     info = info_for(sub)
     out = io.BytesIO()
-    began = time.perf_counter()
+    # CPU time of this process: the work is single-threaded here, and other load on the machine
+    # (parallel test runs) does not count against it.
+    began = time.process_time()
     html.write(sub, info, out)
-    elapsed = time.perf_counter() - began
-    assert elapsed < 3.0, f"HTML export of 10k nodes / 30k edges took {elapsed:.2f} s"
+    elapsed = time.process_time() - began
+    assert elapsed < 3.0, f"HTML export of 10k nodes / 30k edges took {elapsed:.2f} s of CPU"
     assert len(page_data(out.getvalue())["nodes"]) == 10_000
 
 

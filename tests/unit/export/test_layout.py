@@ -72,8 +72,10 @@ def test_components_are_packed_not_flung_apart():
 
 def test_speed_at_ten_thousand_nodes():
     sub = random_subgraph(10_000, 30_000, seed=1)
-    began = time.perf_counter()
+    # CPU time of this process: the work is single-threaded here, and other load on the machine
+    # (parallel test runs) does not count against it.
+    began = time.process_time()
     positions = layout(sub)
-    elapsed = time.perf_counter() - began
+    elapsed = time.process_time() - began
     assert len(positions) == 10_000
-    assert elapsed < 2.5, f"layout of 10k nodes / 30k edges took {elapsed:.2f} s"
+    assert elapsed < 2.5, f"layout of 10k nodes / 30k edges took {elapsed:.2f} s of CPU"
