@@ -90,26 +90,27 @@ class Investigator:
                       fanout: int = FANOUT) -> tuple[dict[str, list[tuple[str, EdgeView]]], dict[str, NodeView], bool]:
         """Neighbours of each key: origin -> [(neighbour key, edge)], the neighbour views, whether a hub was cut."""
         rows = await self.store.read(queries.EXPAND, keys=keys, agency=viewer, fanout_plus_one=fanout + 1)
-        per_origin: dict[str, list[tuple[str, EdgeView]]] = {}
-        views: dict[str, NodeView] = {}
-        counts: dict[str, int] = {}
-        truncated = False
+        return _neighbours(rows, viewer, edge_types, window, fanout)
+
+    async def _expand_twice(self, key: str, viewer: str, edge_types: list[str], window: Window,
+                            fanout: int = FANOUT):
+        """The start node and two hops in one round trip: (start view, first hop, second-hop rows).
+
+        The first hop is what `_expand` would answer; the second-hop rows cover every
+        first-hop node, and the caller reads those of the nodes it expands (`_neighbours`),
+        so the breadth-first walk and its truncation flag are unchanged.
+        """
+        rows = await self.store.read(queries.EXPAND_TWICE, key=key, agency=viewer, fanout_plus_one=fanout + 1)
+        if not rows:
+            return None, None, None  # no visible neighbour (or no visible start): the caller asks plainly
+        start = window.keep(node_view(key, rows[0]["alabels"], rows[0]["asrc"], viewer))
+        first = _neighbours([{**row, "origin": key} for row in rows], viewer, edge_types, window, fanout)
+        around: dict[str, list] = {}
         for row in rows:
-            origin = row["origin"]
-            counts[origin] = counts.get(origin, 0) + 1
-            if counts[origin] > fanout:
-                truncated = True
-                continue
-            if edge_types and row["type"] not in edge_types:
-                continue
-            source, target = (origin, row["key"]) if row["source"] == origin else (row["key"], origin)
-            edge = window.keep(edge_view(source, row["type"], target, row["rsrc"], viewer))
-            neighbour = views.get(row["key"]) or window.keep(node_view(row["key"], row["labels"], row["src"], viewer))
-            if edge is None or neighbour is None:
-                continue
-            views[row["key"]] = neighbour
-            per_origin.setdefault(origin, []).append((row["key"], edge))
-        return per_origin, views, truncated
+            around.setdefault(row["key"], row["around"])  # two links to one neighbour carry the same list
+        second_rows = [{"origin": origin, "source": item[0], "type": item[1], "rsrc": item[2], "key": item[3],
+                        "labels": item[4], "src": item[5]} for origin, items in around.items() for item in items]
+        return start, first, second_rows
 
     async def _edges_among(self, subgraph: Subgraph, viewer: str, edge_types: list[str], window: Window) -> None:
         rows = await self.store.read(queries.EDGES_AMONG, keys=list(subgraph.nodes), agency=viewer)
@@ -196,16 +197,28 @@ class Investigator:
                             edge_types: list[str] | None = None, window: Window = Window(),
                             node_limit: int = 200) -> Subgraph:
         node_limit = max(1, min(node_limit, MAX_NODES))
-        start = (await self.nodes([key], viewer, window)).get(key)
+        edge_types = edge_types or []
+        first = second_rows = start = None
+        if hops >= 2:  # the first two hops in one round trip
+            start, first, second_rows = await self._expand_twice(key, viewer, edge_types, window)
+        if first is None:
+            start = (await self.nodes([key], viewer, window)).get(key)
         subgraph = Subgraph()
         if start is None:
             return subgraph
         subgraph.nodes[key] = start
         frontier = [key]
-        for _ in range(hops):
+        for hop in range(hops):
             if not frontier:
                 break
-            per_origin, views, cut = await self._expand(frontier, viewer, edge_types or [], window)
+            if hop == 0 and first is not None:
+                per_origin, views, cut = first
+            elif hop == 1 and second_rows is not None:
+                expanding = set(frontier)
+                per_origin, views, cut = _neighbours([r for r in second_rows if r["origin"] in expanding], viewer,
+                                                     edge_types, window, FANOUT)
+            else:
+                per_origin, views, cut = await self._expand(frontier, viewer, edge_types, window)
             subgraph.truncated |= cut
             next_frontier = []
             for origin in frontier:
@@ -220,8 +233,8 @@ class Investigator:
                     subgraph.nodes[neighbour] = views[neighbour]
                     next_frontier.append(neighbour)
             frontier = next_frontier
-        await self._edges_among(subgraph, viewer, edge_types or [], window)
-        await self._add_candidates(subgraph, key, viewer, edge_types or [])
+        await self._add_candidates(subgraph, key, viewer, edge_types)
+        await self._edges_among(subgraph, viewer, edge_types, window)  # candidates' own links included
         return subgraph
 
     async def case(self, agency: str, case_reference: str, viewer: str, *,
@@ -370,6 +383,30 @@ class Investigator:
 
 
 DECISIONS = frozenset({"SAME_AS", "NOT_SAME_AS"})
+
+
+def _neighbours(rows: list[dict], viewer: str, edge_types: list[str], window: Window, fanout: int):
+    """Expansion rows -> (origin -> [(neighbour key, edge)], neighbour views, whether a hub was cut)."""
+    per_origin: dict[str, list[tuple[str, EdgeView]]] = {}
+    views: dict[str, NodeView] = {}
+    counts: dict[str, int] = {}
+    truncated = False
+    for row in rows:
+        origin = row["origin"]
+        counts[origin] = counts.get(origin, 0) + 1
+        if counts[origin] > fanout:
+            truncated = True
+            continue
+        if edge_types and row["type"] not in edge_types:
+            continue
+        source, target = (origin, row["key"]) if row["source"] == origin else (row["key"], origin)
+        edge = window.keep(edge_view(source, row["type"], target, row["rsrc"], viewer))
+        neighbour = views.get(row["key"]) or window.keep(node_view(row["key"], row["labels"], row["src"], viewer))
+        if edge is None or neighbour is None:
+            continue
+        views[row["key"]] = neighbour
+        per_origin.setdefault(origin, []).append((row["key"], edge))
+    return per_origin, views, truncated
 
 
 def _walk(parents: dict[str, set[str]], node: str) -> list[list[str]]:

@@ -145,6 +145,27 @@ RETURN a.key AS origin, startNode(r).key AS source, type(r) AS type, r.src AS rs
        b.key AS key, labels(b) AS labels, b.src AS src
 """
 
+# The start node and two hops from it in one round trip; the second hop as one list per
+# first-hop neighbour (graph.investigate reads those of the nodes its walk expands).
+EXPAND_TWICE = f"""
+MATCH (a:Entity {{key: $key}}) WHERE {visible('a')}
+CALL {{
+  WITH a
+  MATCH (a)-[r]-(b:Entity)
+  WHERE {visible('r')} AND {visible('b')}
+  RETURN r, b LIMIT $fanout_plus_one
+}}
+CALL {{
+  WITH b
+  MATCH (b)-[r2]-(c:Entity)
+  WHERE {visible('r2')} AND {visible('c')}
+  WITH r2, c LIMIT $fanout_plus_one
+  RETURN collect([startNode(r2).key, type(r2), r2.src, c.key, labels(c), c.src]) AS around
+}}
+RETURN a.src AS asrc, labels(a) AS alabels, startNode(r).key AS source, type(r) AS type, r.src AS rsrc,
+       b.key AS key, labels(b) AS labels, b.src AS src, around
+"""
+
 EDGES_AMONG = f"""
 UNWIND $keys AS k
 MATCH (a:Entity {{key: k}})-[r]->(b:Entity)
