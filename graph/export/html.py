@@ -15,7 +15,7 @@ Written as a stream, in this order:
    U+2029 are written as JSON `\\u` escapes, so no name can end the script element, open an
    HTML comment or break a JavaScript parser;
 4. the page script: styles by type from graph/model, flags, search, side panel, and the
-   test hook `window.regulink` ({cy, data, search(text), select(id)}).
+   test hook `window.regulink` ({cy, data, search(text), select(node key or "source|TYPE|target")}).
 
 Every text from the data reaches the page through `textContent`, never as HTML.
 """
@@ -342,11 +342,13 @@ _APP = r"""
              size: size(n.degree || 0), font: n.flags ? 14 : Math.min(18, 11 + Math.sqrt(n.degree || 0))};
     elements.push({group: "nodes", data: d, position: {x: n.x, y: n.y}, classes: n.flags ? "flagged" : ""});
   });
-  var edgeById = Object.create(null);
-  edges.forEach(function (e) {
-    e.id = e.source + "|" + e.type + "|" + e.target;
+  var edgeById = Object.create(null), edgeByKey = Object.create(null);
+  edges.forEach(function (e, i) {
+    // An id no node key can have (keys are cleaned of C0 controls), whatever "|" the keys hold.
+    e.id = "\u0001" + i;
     e.label = data.links[e.type] || e.type;
     edgeById[e.id] = e;
+    edgeByKey[e.source + "|" + e.type + "|" + e.target] = e.id;  // graph.export.meta.edge_id
     elements.push({group: "edges", data: {id: e.id, source: e.source, target: e.target, label: e.label,
                                           type: e.type}, classes: "t-" + e.type});
   });
@@ -541,7 +543,8 @@ _APP = r"""
       if (!big || keep.length < 400) cy.elements().not(keep).addClass("faded");
     });
   }
-  function select(id) {
+  function select(id) {  // a node key, or an edge as "source|TYPE|target" (or its element id)
+    if (!(id in byId) && !(id in edgeById) && id in edgeByKey) id = edgeByKey[id];
     var ele = cy.getElementById(id);
     if (!ele.length) return false;
     cy.elements(":selected").unselect();

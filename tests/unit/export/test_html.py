@@ -350,3 +350,19 @@ def test_browser_two_thousand_nodes(open_page):
     label = next(iter(sub.nodes[target].names))
     assert page.evaluate("q => regulink.search(q)", label) >= 1
     assert elapsed < 60, f"2,000 nodes took {elapsed:.1f} s to show"
+
+
+def test_browser_edges_whose_keys_would_collide_as_text(open_page):
+    """Edge ids are the page's own: "a|T|b" + "c" and "a" + "b|T|c" would both read "a|T|b|T|c"."""
+    src = source("fsa-jp", "r1", GREEN, 1_764_000_000_000)
+    sub = Subgraph()
+    for key in ("a|ASSOCIATED_WITH|b", "c", "a", "b|ASSOCIATED_WITH|c"):
+        sub.nodes[key] = node(key, "Organization", [src], names=(f"org {key}",))
+    sub.add_edge(edge("a|ASSOCIATED_WITH|b", "ASSOCIATED_WITH", "c", [src], evidence=("first",)))
+    sub.add_edge(edge("a", "ASSOCIATED_WITH", "b|ASSOCIATED_WITH|c", [src], evidence=("second",)))
+    opened = open_page(sub)
+    page = opened.page
+    assert page.evaluate("regulink.cy.edges().length") == 2
+    assert opened.problems() == []
+    assert page.evaluate("regulink.select('a|ASSOCIATED_WITH|b|ASSOCIATED_WITH|c')")
+    assert page.locator("#panel").inner_text().count("org ") == 2
