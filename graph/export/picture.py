@@ -198,7 +198,7 @@ def _network(axes, subgraph: Subgraph, figure: Figure, k: float) -> None:
         below = math.sqrt(size(key)) / 2 + 3
         x, y = axes.transData.transform((xs[key], ys[key]))
         y -= below * figure.dpi / 72
-        half = len(text) * font_px * 0.3
+        half = len(text) * font_px * 0.34  # bold Latin averages ~0.65 em a character
         rect = (x - half, y - font_px * 1.3, x + half, y)
         if n > LABELS_ALL_UP_TO and any(rect[0] < r[2] and r[0] < rect[2] and rect[1] < r[3] and r[1] < rect[3]
                                         for r in placed):
