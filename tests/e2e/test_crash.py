@@ -28,12 +28,14 @@ def prepare(data: Path):
 
 
 TRIALS = int(os.environ.get("REGULINK_CRASH_TRIALS", "1"))  # `make soak` runs 10
+RECORDS = int(os.environ.get("REGULINK_CRASH_RECORDS", "3000"))  # `make soak`: 10,000 per stream
 
 
 @pytest.mark.parametrize("trial", range(TRIALS))
 async def test_acknowledged_records_survive_kill_9(tmp_path, trial):
     key = prepare(tmp_path)
-    envelopes = [sign_record(make_record("fsa-jp"), [key]) for _ in range(3000)]
+    records = [make_record("fsa-jp") for _ in range(RECORDS)]
+    envelopes = [sign_record(record, [key]) for record in records]
     tls = TlsFiles.for_agency(tmp_path / "tls", "fsa-jp")
     gateway = await process.start(tmp_path, "--origin", "crash.test/log", stderr=open(tmp_path / "gateway.err", "ab"))
     acknowledged: list[tuple[exchange_pb2.Receipt, int]] = []
@@ -42,13 +44,13 @@ async def test_acknowledged_records_survive_kill_9(tmp_path, trial):
         async for outcome in client.submit_stream(envelopes, per_message=50):
             assert isinstance(outcome, exchange_pb2.Receipt)
             acknowledged.append((outcome, len(acknowledged)))
-            if len(acknowledged) == 1200 + 37 * trial:
+            if len(acknowledged) == RECORDS * 2 // 5 + 37 * trial:
                 os.kill(gateway.process.pid, signal.SIGKILL)  # no goodbye: the disk is all that is left
     except Exception:  # the stream breaks when the server dies
         pass
     await gateway.stop(signal.SIGKILL)
     await client.close()
-    assert 1200 + 37 * trial <= len(acknowledged) < len(envelopes), "the kill must land mid-stream"
+    assert RECORDS * 2 // 5 + 37 * trial <= len(acknowledged) < len(envelopes), "the kill must land mid-stream"
 
     gateway = await process.start(tmp_path, "--origin", "crash.test/log", stderr=open(tmp_path / "gateway.err", "ab"))
     try:
@@ -65,5 +67,12 @@ async def test_acknowledged_records_survive_kill_9(tmp_path, trial):
             with pytest.raises(AlreadyExists) as duplicate:
                 await client.submit(envelopes[i])
             assert duplicate.value.receipt.log_index == receipt.log_index
+            # The graph (its database was killed with the gateway) catches up and holds each record once.
+            status = await client.wait_projected(timeout=120)
+            assert status.projected_through == latest.tree_size - 1
+            for _, i in acknowledged[:: max(1, len(acknowledged) // 25)]:
+                wallet = records[i].entities[1].identifiers[0].value.lower()
+                node = (await client.entity(f"wallet:ETH:{wallet}")).node
+                assert [s.record_id for s in node.sources] == [records[i].record_id]
     finally:
         assert await gateway.stop() == 0

@@ -1,0 +1,122 @@
+"""The graph database goes away (a Neo4j outage): ingestion still acknowledges into the ledger,
+queries say UNAVAILABLE, and the projection catches up when the database returns.
+
+A real ArcadeDB server stands in for the external Bolt database; a TCP relay in front of it
+is the network that fails, so the outage is a refused or cut connection, as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+from gateway import config, devca, errors, keys
+from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.server import Gateway
+from graph.embedded import EmbeddedArcadeDB
+from regulink.v1 import exchange_pb2
+from tests.e2e.conftest import make_record
+
+
+class Relay:
+    """A TCP relay on a fixed loopback port that can be switched off (closing every connection)."""
+
+    def __init__(self, port: int, target_port: int) -> None:
+        self.port, self.target_port = port, target_port
+        self.server: asyncio.Server | None = None
+        self.pipes: set[asyncio.Task] = set()
+
+    async def up(self) -> None:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
+
+    async def down(self) -> None:
+        self.server.close()
+        for task in list(self.pipes):
+            task.cancel()
+        await asyncio.gather(*self.pipes, return_exceptions=True)
+        await self.server.wait_closed()
+
+    async def _serve(self, reader, writer) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def pipe(source, sink) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            finally:
+                sink.close()
+
+        tasks = {asyncio.create_task(pipe(reader, upstream_writer)),
+                 asyncio.create_task(pipe(upstream_reader, writer))}
+        self.pipes |= tasks
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.pipes -= tasks
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def push(client, key, count: int) -> list[exchange_pb2.Receipt]:
+    envelopes = [sign_record(make_record("fsa-jp"), [key]) for _ in range(count)]
+    outcomes = [o async for o in client.submit_stream(envelopes)]
+    assert all(isinstance(o, exchange_pb2.Receipt) for o in outcomes)
+    return outcomes
+
+
+async def until(predicate, timeout: float = 60) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.2)
+
+
+@pytest.mark.timeout(240)
+async def test_ingestion_goes_on_while_the_graph_is_down_and_the_graph_catches_up(tmp_path):
+    database = EmbeddedArcadeDB(tmp_path / "external-graph")
+    endpoint = await database.start()
+    relay = Relay(free_port(), int(endpoint.uri.rsplit(":", 1)[1]))
+    settings = config.load(data_dir=tmp_path / "gw", listen="127.0.0.1:0", origin="outage.test/log",
+                           graph=f"bolt://127.0.0.1:{relay.port}", graph_user=endpoint.user,
+                           graph_password=endpoint.password, graph_database=endpoint.database)
+    gateway = Gateway(settings)
+    gateway.registry.add_agency("fsa-jp", "Financial Services Agency", "regulator", "JP")
+    key = keys.generate()
+    gateway.registry.add_key("fsa-jp", keys.raw_public_key(key))
+    port = await gateway.start()  # the graph is unreachable: the relay is not up yet
+    devca.issue_client(settings.tls, "fsa-jp")
+    client = AsyncClient.connect(f"localhost:{port}", TlsFiles.for_agency(settings.tls, "fsa-jp"))
+    try:
+        first = await push(client, key, 40)  # acknowledged into the ledger with no graph at all
+        with pytest.raises(errors.Unavailable):
+            await client.search("Example Coin")
+        assert (await client.graph_status()).available is False
+
+        await relay.up()  # the database comes back: the gateway connects and projects everything
+        await client.wait_projected(timeout=90)
+        assert (await client.graph_status()).projected_through == first[-1].log_index
+
+        await relay.down()  # a second outage, now with a connected store: the projection pauses
+        second = await push(client, key, 40)
+        await asyncio.sleep(1)
+        assert (await client.graph_status()).projected_through < second[-1].log_index
+
+        await relay.up()
+        await until(lambda: _projected(client, second[-1].log_index), timeout=90)
+        hits = await client.search("Example Coin Exchange Ltd", page_size=500)
+        assert len(hits.hits) == 80  # every record of both outages, each once
+    finally:
+        await client.close()
+        await gateway.stop(1)
+        if relay.server is not None and relay.server.is_serving():
+            await relay.down()
+        await database.stop()
+
+
+async def _projected(client, log_index: int) -> bool:
+    return (await client.graph_status()).projected_through >= log_index
