@@ -44,7 +44,7 @@ _BY_REASON = {
     cls.reason: cls
     for cls in (
         errors.BadSignature, errors.UnknownKey, errors.RevokedKey, errors.KeyNotValidNow, errors.UnknownAgency,
-        errors.StaleVersion, errors.RecordInvalid, errors.TooLarge,
+        errors.StaleVersion, errors.RecordInvalid, errors.TooLarge, errors.RateLimited, errors.TooManyStreams,
     )
 }
 _BY_CODE = {

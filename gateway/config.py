@@ -40,6 +40,11 @@ class Settings:
     # Prometheus metrics over plain HTTP at HOST:PORT/metrics, e.g. 127.0.0.1:9464; "" = off.
     # Keep it on loopback or an operations network: it is unauthenticated.
     metrics_listen: str = ""
+    # Per agency: records per second on average (0 = no limit), the burst it may send at once,
+    # and open SubmitStream/Subscribe calls (0 = no cap). See gateway/limits.py.
+    agency_rate: int = 0
+    agency_burst: int = 10_000
+    agency_max_streams: int = 16
 
     @property
     def tls(self) -> Path:
@@ -77,6 +82,8 @@ class Settings:
         if self.graph not in ("embedded", "none") and not self.graph.startswith(("bolt://", "bolt+s://", "neo4j://",
                                                                                  "neo4j+s://")):
             raise ConfigError("graph must be embedded, none, or a bolt:// / neo4j:// URI")
+        if self.agency_rate < 0 or self.agency_burst < 1 or self.agency_max_streams < 0:
+            raise ConfigError("agency_rate and agency_max_streams must be 0 (no limit) or more, agency_burst at least 1")
         if self.verify_workers < -1:
             raise ConfigError("verify_workers must be -1 (one per core), 0 (none) or a number of processes")
         return self

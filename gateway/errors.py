@@ -15,6 +15,8 @@
     ├── FailedPrecondition             FAILED_PRECONDITION
     │   └── StaleVersion               an older (or equal) version than the ledger has
     ├── TooLarge                       RESOURCE_EXHAUSTED
+    │   ├── RateLimited                an agency over its record rate (gateway.limits)
+    │   └── TooManyStreams             an agency over its open-stream cap
     └── Unavailable                    UNAVAILABLE        storage cannot take writes now
 
 `gateway.server.status` maps these to gRPC status codes in one place; the SDK
@@ -141,6 +143,14 @@ class StaleVersion(FailedPrecondition):
 class TooLarge(RegulinkError):
     code = "RESOURCE_EXHAUSTED"
     reason = "TOO_LARGE"
+
+
+class RateLimited(TooLarge):
+    reason = "RATE_LIMITED"
+
+
+class TooManyStreams(TooLarge):
+    reason = "TOO_MANY_STREAMS"
 
 
 class Unavailable(RegulinkError):

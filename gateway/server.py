@@ -12,6 +12,7 @@ from grpc_reflection.v1alpha import reflection
 
 from gateway import devca, keys
 from gateway.admission import Limits
+from gateway.limits import AgencyLimits
 from gateway.audit import AuditLog
 from gateway.config import Settings
 from gateway.ledger.log import Ledger
@@ -64,6 +65,7 @@ class Gateway:
         self.settings = settings
         self.first_run = ensure_material(settings)
         self.limits = Limits(max_envelope_bytes=settings.max_envelope_bytes)
+        self.agency_limits = AgencyLimits(settings.agency_rate, settings.agency_burst, settings.agency_max_streams)
         self.registry = Registry(settings.registry_path)
         self.audit = AuditLog(settings.data_dir / "audit.db")
         self.ledger = Ledger(LedgerStore(settings.ledger_path), keys.load_private_key(settings.log_key_path),

@@ -38,6 +38,7 @@ class ExchangeService:
         try:
             registry = self.gateway.registry.snapshot()
             caller = caller_agency(context, registry)
+            self.gateway.agency_limits.take(caller)
             if not request.HasField("envelope"):
                 raise InvalidArgument("an envelope is required", field="envelope")
             candidate = admit(request.envelope, caller, registry, self.gateway.limits)
@@ -62,6 +63,14 @@ class ExchangeService:
         except RegulinkError as exc:
             metrics.record_outcomes("SubmitStream", UNKNOWN_AGENCY, [exc])
             raise
+        with self.gateway.agency_limits.stream(caller):
+            async for response in self._stream(request_iterator, context, caller):
+                yield response
+
+    async def _stream(self, request_iterator, context, caller: str):
+        metrics, limits = self.gateway.metrics, self.gateway.agency_limits
+        remaining = context.time_remaining()
+        deadline = time.monotonic() + remaining if remaining is not None else None
         checking: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
         sequenced: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
 
@@ -78,6 +87,11 @@ class ExchangeService:
                 arrived, admitted = item[0], await item[1]
                 if isinstance(admitted, RegulinkError):  # the message itself did not parse
                     await sequenced.put(admitted)
+                    return
+                try:  # over its rate, the agency's stream is slowed here (the read-ahead fills, reading stops)
+                    await limits.wait(caller, len(admitted), deadline)
+                except RegulinkError as exc:
+                    await sequenced.put(exc)
                     return
                 candidates = [a for a in admitted if not isinstance(a, RegulinkError)]
                 futures = iter(self.gateway.sequencer.submit_many(candidates))
@@ -109,6 +123,11 @@ class ExchangeService:
 
     async def Subscribe(self, request: exchange_pb2.SubscribeRequest, context):
         caller = caller_agency(context, self.gateway.registry.snapshot())
+        with self.gateway.agency_limits.stream(caller):
+            async for response in self._subscribe(request, caller):
+                yield response
+
+    async def _subscribe(self, request: exchange_pb2.SubscribeRequest, caller: str):
         store = self.gateway.ledger.store
         position = request.from_index
         while True:
