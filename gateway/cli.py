@@ -411,6 +411,7 @@ def audit(
         fail(f"{exc.code}: {exc}")
     except (ProofError, CheckpointError) as exc:
         fail(f"THE LOG IS NOT CONSISTENT: {exc}. Keep {state} as evidence and alert the other agencies.")
+    state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json_format.MessageToJson(newest))
     if first is None:
         out.print(f"first audit: trusting the head of size {second.tree_size}; saved to {state}")

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Optional
 
+import neo4j
 import typer
 from google.protobuf import json_format
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -245,9 +246,13 @@ def query_log(data_dir: Annotated[Path, typer.Option("--data-dir", envvar="REGUL
 
 @graph_app.command()
 def rebuild(
-    data_dir: Annotated[Path, typer.Option("--data-dir", envvar="REGULINK_DATA_DIR")] = config.DEFAULT_DATA_DIR,
-    graph: Annotated[str, typer.Option(envvar="REGULINK_GRAPH", help="embedded, or a bolt:// / neo4j:// URI "
-                                       "(user and password from REGULINK_GRAPH_USER / _PASSWORD).")] = "embedded",
+    config_file: Annotated[Optional[Path], typer.Option("--config", envvar="REGULINK_CONFIG",
+                                                        help="The gateway's TOML file (its data_dir and graph).")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Overrides the config "
+                                                     "(env REGULINK_DATA_DIR).")] = None,
+    graph: Annotated[Optional[str], typer.Option(help="embedded, or a bolt:// / neo4j:// URI; overrides the config "
+                                                 "(env REGULINK_GRAPH; user and password from the config or "
+                                                 "REGULINK_GRAPH_USER / _PASSWORD).")] = None,
 ) -> None:
     """Empty the graph and replay the whole ledger into it (stop the gateway first when embedded).
 
@@ -259,7 +264,10 @@ def rebuild(
     from graph.projector import Projector
     from graph.store import GraphStore
 
-    settings = config.load(data_dir=data_dir, graph=graph)
+    try:
+        settings = config.load(config_file, data_dir=data_dir, graph=graph)
+    except config.ConfigError as exc:
+        fail(str(exc))
 
     async def run() -> tuple[int, float]:
         embedded = None
@@ -300,6 +308,6 @@ def rebuild(
 
     try:
         total, seconds = asyncio.run(run())
-    except (OSError, RuntimeError) as exc:
-        fail(f"cannot rebuild: {exc}")
+    except (OSError, RuntimeError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+        fail(f"cannot rebuild: {type(exc).__name__}: {exc}")
     out.print(f"replayed {total} ledger entries in {seconds:.1f}s ({total / max(seconds, 1e-9):,.0f}/s)")
