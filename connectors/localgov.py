@@ -40,7 +40,7 @@ from pathlib import Path
 
 from connectors import wallets
 from connectors.base import BadRow, Options, RecordBuilder, digest, normalize_text, parse_date, record_id
-from connectors.tabular import Columns, read_table
+from connectors.tabular import Columns, records_from_table
 from connectors.warnings import split_urls
 from regulink.v1 import records_pb2 as pb
 
@@ -68,13 +68,7 @@ PERSON_WORDS = {"個人", "person", "individual", "人"}
 
 
 def read(path: Path, options: Options) -> Iterator[tuple[str, pb.CaseRecord] | BadRow]:
-    prefix = options.record_prefix or PREFIX
-    for item in read_table(path, options, COLUMNS, sheet=options.sheet):
-        if isinstance(item, BadRow):
-            yield item
-            continue
-        where, row, extra = item
-        yield from _record(where, row, extra, options, prefix)
+    yield from records_from_table(path, options, COLUMNS, _record, options.record_prefix or PREFIX)
 
 
 def _record(where: str, row: dict[str, str], extra: dict[str, str], options: Options, prefix: str):

@@ -53,6 +53,16 @@ class Columns:
         return self._lookup.get(header_key(text))
 
 
+def records_from_table(path: Path, options: Options, columns: Columns, make, prefix: str) -> Iterator:
+    """Each data row through `make(where, row, extra, options, prefix)`; the table's BadRows as they come."""
+    for item in read_table(path, options, columns, sheet=options.sheet):
+        if isinstance(item, BadRow):
+            yield item
+            continue
+        where, row, extra = item
+        yield from make(where, row, extra, options, prefix)
+
+
 def read_table(path: Path, options: Options, columns: Columns, *, sheet: str | None = None
                ) -> Iterator[tuple[str, dict[str, str], dict[str, str]] | BadRow]:
     """(location, {canonical column: value}, {other header: value}) per non-empty data row, or BadRows."""

@@ -37,7 +37,7 @@ from connectors.base import (
     parse_date,
     record_id,
 )
-from connectors.tabular import Columns, read_table
+from connectors.tabular import Columns, records_from_table
 from regulink.v1 import records_pb2 as pb
 
 PREFIX = "warn"
@@ -74,13 +74,7 @@ def split_urls(cell: str) -> list[str]:
 def read(path: Path, options: Options) -> Iterator[tuple[str, pb.CaseRecord] | BadRow]:
     if not options.authority:
         raise ValueError("a warnings list needs --authority, the body that issued the warnings (e.g. JP-FSA)")
-    prefix = options.record_prefix or PREFIX
-    for item in read_table(path, options, COLUMNS, sheet=options.sheet):
-        if isinstance(item, BadRow):
-            yield item
-            continue
-        where, row, extra = item
-        yield from _record(where, row, extra, options, prefix)
+    yield from records_from_table(path, options, COLUMNS, _record, options.record_prefix or PREFIX)
 
 
 def _record(where: str, row: dict[str, str], extra: dict[str, str], options: Options, prefix: str):

@@ -100,15 +100,7 @@ async def push_items(
     pending: deque[tuple[str, records_pb2.CaseRecord, envelope_pb2.Envelope]] = deque()
 
     def envelopes():
-        for item in items:
-            if isinstance(item, BadRow):
-                summary.bad_rows += 1
-                on_bad(item)
-                if strict:
-                    summary.stopped_at = item
-                    return
-                continue
-            location, record = item
+        for location, record in _sound(items, summary, strict, on_bad):
             envelope = sign_record(record, signers)
             pending.append((location, record, envelope))
             summary.records += 1
@@ -133,16 +125,22 @@ async def push_items(
 def dry_run(items: Iterable, *, strict: bool = False, on_bad: Callable[[BadRow], None] = lambda bad: None) -> Summary:
     """Parse and check everything, push nothing."""
     summary = Summary()
+    for _ in _sound(items, summary, strict, on_bad):
+        summary.records += 1
+    return summary
+
+
+def _sound(items: Iterable, summary: Summary, strict: bool, on_bad: Callable[[BadRow], None]):
+    """(location, record) pairs; bad rows are counted and reported, and end the run when strict."""
     for item in items:
         if isinstance(item, BadRow):
             summary.bad_rows += 1
             on_bad(item)
             if strict:
                 summary.stopped_at = item
-                break
-        else:
-            summary.records += 1
-    return summary
+                return
+            continue
+        yield item
 
 
 def _size(path: Path) -> int:

@@ -28,11 +28,14 @@ class GatewayProcess:
         return code
 
 
-async def start(data_dir: Path, *args: str, stderr=None, timeout: float = 60) -> GatewayProcess:
-    """Start a gateway on 127.0.0.1 with a free port; `args` are extra `serve` options."""
+async def start(data_dir: Path, *args: str, stderr=None, timeout: float = 60, preexec_fn=None) -> GatewayProcess:
+    """Start a gateway on 127.0.0.1 with a free port; `args` are extra `serve` options.
+
+    `preexec_fn` runs in the child before it starts (fault tests use it to set resource limits).
+    """
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "gateway.cli", "serve", "--data-dir", str(data_dir), "--listen", "127.0.0.1:0", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=stderr,
+        stdout=asyncio.subprocess.PIPE, stderr=stderr, preexec_fn=preexec_fn,
     )
     while True:
         line = await asyncio.wait_for(process.stdout.readline(), timeout)

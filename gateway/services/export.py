@@ -96,9 +96,7 @@ class ExportService:
 
     @property
     def investigator(self) -> Investigator:
-        registry = self.gateway.registry
-        return Investigator(self.gateway.graph_store,
-                            lambda: {a.agency_id: a.kind for a in registry.snapshot().agencies.values()})
+        return q.investigator_for(self.gateway)
 
     async def Export(self, request: pb.ExportRequest, context) -> AsyncIterator[pb.ExportResponse]:
         with self.gateway.metrics.timed_query("Export"):  # until the last chunk is sent

@@ -133,15 +133,20 @@ def audited(method):
     return handler
 
 
+def investigator_for(gateway: Gateway) -> Investigator:
+    """The graph questions, with the registry's agency kinds (for overlaps of different kinds)."""
+    registry = gateway.registry
+    return Investigator(gateway.graph_store,
+                        lambda: {a.agency_id: a.kind for a in registry.snapshot().agencies.values()})
+
+
 class QueryService:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
 
     @property
     def investigator(self) -> Investigator:
-        registry = self.gateway.registry
-        return Investigator(self.gateway.graph_store,
-                            lambda: {a.agency_id: a.kind for a in registry.snapshot().agencies.values()})
+        return investigator_for(self.gateway)
 
     @staticmethod
     def _not_found(key: str) -> NotFound:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +70,13 @@ def make_record(agency_id: str, *, record_id: str | None = None, version: int = 
 @pytest.fixture(scope="session")
 async def env(tmp_path_factory) -> Env:
     data = tmp_path_factory.mktemp("gateway")
-    settings = config.load(data_dir=data, listen="127.0.0.1:0", origin="test.regulink/log")
+    async with gateway_env(config.load(data_dir=data, listen="127.0.0.1:0", origin="test.regulink/log")) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def gateway_env(settings: config.Settings) -> AsyncIterator[Env]:
+    """A gateway in this process with the four AGENCIES registered, each with a key and a client certificate."""
     gateway = Gateway(settings)
     for agency_id, (name, kind, jurisdiction) in AGENCIES.items():
         gateway.registry.add_agency(agency_id, name, kind, jurisdiction)

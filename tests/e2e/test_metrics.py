@@ -14,34 +14,20 @@ import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway import config, devca, errors, keys, logs
+from gateway import config, errors, keys, logs
 from gateway.client import sign_record
-from gateway.server import Gateway
 from regulink.v1 import export_pb2, query_pb2, records_pb2
-from tests.e2e.conftest import AGENCIES, Env, make_record, projected, signed
+from tests.e2e.conftest import Env, gateway_env, make_record, projected, signed
 
 Samples = dict[tuple[str, frozenset], float]
 
 
 @pytest.fixture(scope="module")
 async def metered(tmp_path_factory) -> Env:
-    data = tmp_path_factory.mktemp("metered")
-    settings = config.load(data_dir=data, listen="127.0.0.1:0", origin="metrics.regulink/log",
-                           metrics_listen="127.0.0.1:0", graph_heap="512m")
-    gateway = Gateway(settings)
-    for agency_id, (name, kind, jurisdiction) in AGENCIES.items():
-        gateway.registry.add_agency(agency_id, name, kind, jurisdiction)
-    port = await gateway.start()
-    environment = Env(gateway, f"localhost:{port}", settings.tls)
-    for agency_id in AGENCIES:
-        devca.issue_client(settings.tls, agency_id)
-        key = keys.generate()
-        gateway.registry.add_key(agency_id, keys.raw_public_key(key))
-        environment.signing[agency_id] = key
-    yield environment
-    for client in environment.clients.values():
-        await client.close()
-    await gateway.stop(1)
+    settings = config.load(data_dir=tmp_path_factory.mktemp("metered"), listen="127.0.0.1:0",
+                           origin="metrics.regulink/log", metrics_listen="127.0.0.1:0", graph_heap="512m")
+    async with gateway_env(settings) as running:
+        yield running
 
 
 def _get(url: str) -> tuple[str, str]:

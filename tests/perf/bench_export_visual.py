@@ -19,6 +19,7 @@ from pathlib import Path
 
 from graph.export import FORMATS, ExportInfo
 from graph.export.layout import layout
+from tests.perf.bench_export import ByteCounter
 from tests.unit.export.conftest import random_subgraph
 
 SIZES = ((2_000, 6_000), (int(os.environ.get("REGULINK_BENCH_EXPORT_NODES", "10000")),
@@ -26,18 +27,6 @@ SIZES = ((2_000, 6_000), (int(os.environ.get("REGULINK_BENCH_EXPORT_NODES", "100
 RUNS = 3
 FORMATS_TIMED = ("html", "png", "svg", "pdf")
 GOALS = {("html", 10_000): "<= 3 s (2 cores)"}
-
-
-class _Counter(io.RawIOBase):
-    def __init__(self):
-        self.size = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, b) -> int:
-        self.size += len(b)
-        return len(b)
 
 
 def _median(action) -> float:
@@ -84,11 +73,11 @@ def run() -> list[dict]:
         rows.append({"figure": f"layout (igraph FR grid), {scale} (median of {RUNS})",
                      "value": _median(lambda: layout(subgraph)), "unit": "s", "goal": ""})
         for fmt in FORMATS_TIMED:
-            sink = _Counter()
+            sink = ByteCounter()
 
             def write(fmt=fmt):
                 nonlocal sink
-                sink = _Counter()
+                sink = ByteCounter()
                 FORMATS[fmt].writer(subgraph, info, sink)
 
             seconds = _median(write)
