@@ -32,24 +32,36 @@ async def exports() -> list[Figure]:
 
 def main() -> None:
     console = Console()
-    figures = []
+    figures: list[Figure] = []
+    failed: list[str] = []
     for name, bench in (("ingest", bench_ingest.run), ("graph", bench_graph.run), ("exports", exports)):
         console.print(f"running [bold]{name}[/bold] …")
-        figures += asyncio.run(bench())
+        try:
+            figures += asyncio.run(bench())
+        except Exception as exc:  # one broken benchmark must not cost the others' figures
+            console.print_exception()
+            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+        _write(figures, failed)  # after every stage, so a long run keeps what it measured
     table = Table("figure", "value", "unit", "baseline (same run)", "ratio", "goal", title="regulink benchmarks")
     for f in figures:
         table.add_row(
-            f.name, f"{f.value:,.1f}", f.unit,
-            f"{f.baseline_name} = {f.baseline:,.1f}" if f.baseline else "",
+            f.name, f"{f.value:,.2f}", f.unit,
+            f"{f.baseline_name} = {f.baseline:,.2f}" if f.baseline else "",
             f"{f.ratio:.2f}" if f.ratio is not None else "", f.goal,
         )
     console.print(table)
+    console.print(f"written to {RESULTS}")
+    if failed:
+        raise SystemExit("failed: " + "; ".join(failed))
+
+
+def _write(figures: list[Figure], failed: list[str]) -> None:
     RESULTS.write_text(json.dumps({
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": len(os.sched_getaffinity(0)), "python": platform.python_version()},
         "figures": [{**f.__dict__, "ratio": f.ratio} for f in figures],
+        "failed": failed,
     }, indent=2))
-    console.print(f"written to {RESULTS}")
 
 
 if __name__ == "__main__":
