@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import logging
 import signal
 import sys
 from collections.abc import Iterator

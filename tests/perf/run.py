@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.perf import bench_export, bench_graph, bench_ingest
+from tests.perf import bench_export, bench_graph, bench_ingest, bench_load
 from tests.perf.common import Figure
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -34,7 +34,9 @@ def main() -> None:
     console = Console()
     figures: list[Figure] = []
     failed: list[str] = []
-    for name, bench in (("ingest", bench_ingest.run), ("graph", bench_graph.run), ("exports", exports)):
+    stages = (("ingest", bench_ingest.run), ("mixed load", bench_load.run), ("graph", bench_graph.run),
+              ("exports", exports))
+    for name, bench in stages:
         console.print(f"running [bold]{name}[/bold] …")
         try:
             figures += asyncio.run(bench())
