@@ -25,6 +25,9 @@ class Generator:
         self.wallets = ["0x" + self.rng.randbytes(20).hex() for _ in range(wallets)]
         self.domains = [f"shop-{self.rng.randrange(10**6)}.example" for _ in range(domains)]
         self.records: dict[str, records_pb2.CaseRecord] = {}  # latest of each agency/record_id
+        # Per agency, its records that are not retractions (latest versions), in first-seen order:
+        # what record() picks from, kept as it goes so a long run stays linear.
+        self.own: dict[str, dict[str, records_pb2.CaseRecord]] = {a: {} for a in AGENCIES}
         self.items: list[LedgerItem] = []
 
     def _entity(self, record: records_pb2.CaseRecord, ref: str) -> None:
@@ -48,25 +51,25 @@ class Generator:
     def record(self) -> records_pb2.CaseRecord:
         rng = self.rng
         agency = rng.choice(AGENCIES)
-        own = [r for r in self.records.values() if r.agency_id == agency and not r.HasField("retracts")]
+        pool = self.own[agency]
         roll = rng.random()
         tlp = rng.choice(TLPS)
         share = sorted(rng.sample([a for a in AGENCIES if a != agency], rng.randrange(0, 3)))
-        if own and roll < 0.12:  # retract one of its records
-            target = rng.choice(own)
+        if pool and roll < 0.12:  # retract one of its records
+            target = rng.choice(list(pool.values()))
             record = records_pb2.CaseRecord(record_id=f"ret-{len(self.items)}", agency_id=agency, version=1,
                                             tlp=records_pb2.TLP_GREEN)
             record.retracts.record_id = target.record_id
         else:
-            if own and roll < 0.3:  # a new version of one of its records
-                previous = rng.choice(own)
+            if pool and roll < 0.3:  # a new version of one of its records
+                previous = rng.choice(list(pool.values()))
                 record_id, version = previous.record_id, previous.version + 1
             else:
                 record_id, version = f"r-{len(self.items)}", 1
             record = records_pb2.CaseRecord(record_id=record_id, agency_id=agency, version=version, tlp=tlp,
                                             share_with=share, case_reference="C")
-            if own and roll > 0.93:
-                other = rng.choice(own)
+            if pool and roll > 0.93:
+                other = rng.choice(list(pool.values()))
                 if other.record_id != record_id:
                     record.supersedes.record_id = other.record_id
             refs = [f"e{i}" for i in range(rng.randrange(1, 5))]
@@ -78,6 +81,8 @@ class Generator:
                     record.links.add(source=a, target=b, type=rng.choice(LINKS))
         record.issued_at.seconds = 1_764_000_000 + len(self.items)
         self.records[f"{agency}/{record.record_id}"] = record
+        if not record.HasField("retracts"):
+            pool[record.record_id] = record
         self.items.append(LedgerItem(len(self.items), 1_764_000_000_000 + len(self.items) * 1000, record))
         return record
 
