@@ -10,6 +10,7 @@ same way, so a path never steps on anything the agency may not see.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -112,8 +113,13 @@ class Investigator:
                         "labels": item[4], "src": item[5]} for origin, items in around.items() for item in items]
         return start, first, second_rows
 
-    async def _edges_among(self, subgraph: Subgraph, viewer: str, edge_types: list[str], window: Window) -> None:
-        rows = await self.store.read(queries.EDGES_AMONG, keys=list(subgraph.nodes), agency=viewer)
+    async def _edges_among(self, subgraph: Subgraph, viewer: str, edge_types: list[str], window: Window,
+                           keys: list[str] | None = None) -> None:
+        """The visible links among `keys` (default: all the answer's nodes) into the answer."""
+        keys = list(subgraph.nodes) if keys is None else keys
+        if len(keys) < 2:
+            return
+        rows = await self.store.read(queries.EDGES_AMONG, keys=keys, agency=viewer)
         for row in rows:
             if edge_types and row["type"] not in edge_types:
                 continue
@@ -208,6 +214,8 @@ class Investigator:
             return subgraph
         subgraph.nodes[key] = start
         frontier = [key]
+        seen_edges: list[EdgeView] = []  # every visible link of every expanded node
+        fanout_cut = False
         for hop in range(hops):
             if not frontier:
                 break
@@ -220,8 +228,10 @@ class Investigator:
             else:
                 per_origin, views, cut = await self._expand(frontier, viewer, edge_types, window)
             subgraph.truncated |= cut
+            fanout_cut = fanout_cut or cut
             next_frontier = []
             for origin in frontier:
+                seen_edges += [edge for _, edge in per_origin.get(origin, [])]
                 for neighbour, _edge in per_origin.get(origin, []):
                     if neighbour in subgraph.nodes:
                         continue
@@ -233,8 +243,17 @@ class Investigator:
                     subgraph.nodes[neighbour] = views[neighbour]
                     next_frontier.append(neighbour)
             frontier = next_frontier
-        await self._add_candidates(subgraph, key, viewer, edge_types)
-        await self._edges_among(subgraph, viewer, edge_types, window)  # candidates' own links included
+        # The links among the walked nodes: every expanded node's links are known already, so only
+        # those among the last hop's nodes are asked (all of them when a hub's fan-out was cut);
+        # the start's name candidates are asked at the same time.
+        walked = len(subgraph.nodes)
+        among = list(subgraph.nodes) if fanout_cut else frontier
+        for edge in seen_edges:
+            subgraph.add_edge(edge)
+        await asyncio.gather(self._edges_among(subgraph, viewer, edge_types, window, among),
+                             self._add_candidates(subgraph, key, viewer, edge_types))
+        if len(subgraph.nodes) > walked:
+            await self._edges_among(subgraph, viewer, edge_types, window)  # the candidates' own links too
         return subgraph
 
     async def case(self, agency: str, case_reference: str, viewer: str, *,
