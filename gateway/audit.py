@@ -7,7 +7,9 @@ contents are never stored here, only the question's parameters.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -30,9 +32,15 @@ class AuditLog:
     def __init__(self, path: Path) -> None:
         self._conn = db.connect(path)
         self._conn.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    async def written(self, agency_id: str, call: str, params: dict, results: int, outcome: str = "OK") -> None:
+        """`record` in a worker thread: the answer still waits for its audit line to be durable,
+        other calls do not wait for this one's fsync."""
+        await asyncio.to_thread(self.record, agency_id, call, params, results, outcome)
 
     def record(self, agency_id: str, call: str, params: dict, results: int, outcome: str = "OK") -> None:
-        with db.transaction(self._conn):
+        with self._lock, db.transaction(self._conn):
             self._conn.execute(
                 "INSERT INTO queries VALUES (?, ?, ?, ?, ?, ?)",
                 (int(time.time() * 1000), agency_id, call, json.dumps(params, ensure_ascii=False, sort_keys=True),
@@ -45,7 +53,8 @@ class AuditLog:
         if agency_id:
             sql += " WHERE agency_id = ?"
             args = (agency_id,)
-        rows = self._conn.execute(sql + " ORDER BY at_ms DESC, rowid DESC LIMIT ?", (*args, limit)).fetchall()
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY at_ms DESC, rowid DESC LIMIT ?", (*args, limit)).fetchall()
         return [dict(zip(("at_ms", "agency_id", "call", "params", "results", "outcome"), r)) for r in rows]
 
     def close(self) -> None:

@@ -114,9 +114,9 @@ class ExportService:
             selection = request.WhichOneof("selection")
             subgraph = await self._select(request, selection, caller)
         except RegulinkError as exc:
-            audit.record(caller, "Export", params, 0, exc.code)
+            await audit.written(caller, "Export", params, 0, exc.code)
             raise
-        audit.record(caller, "Export", params, len(subgraph.nodes))
+        await audit.written(caller, "Export", params, len(subgraph.nodes))
         now = datetime.now(UTC)
         info = exports.ExportInfo.for_subgraph(subgraph, _title(request, selection), caller, now)
         generated = Timestamp()

@@ -120,14 +120,14 @@ def audited(method):
             caller = caller_agency(context, self.gateway.registry.snapshot())
             params = json_format.MessageToDict(request, preserving_proto_field_name=True)
             if self.gateway.graph_store is None:
-                self.gateway.audit.record(caller, method.__name__, params, 0, "UNAVAILABLE")
+                await self.gateway.audit.written(caller, method.__name__, params, 0, "UNAVAILABLE")
                 raise Unavailable("the graph store is not reachable yet; records are still accepted into the ledger")
             try:
                 response, size = await method(self, request, caller)
             except RegulinkError as exc:
-                self.gateway.audit.record(caller, method.__name__, params, 0, exc.code)
+                await self.gateway.audit.written(caller, method.__name__, params, 0, exc.code)
                 raise
-            self.gateway.audit.record(caller, method.__name__, params, size)
+            await self.gateway.audit.written(caller, method.__name__, params, size)
             return response
 
     return handler
