@@ -22,9 +22,15 @@ def test_a_burst_then_the_rate():
 
 
 def test_no_rate_means_no_limit():
-    limits = AgencyLimits(rate=0, burst=1, max_streams=0)
+    unlimited, limited = AgencyLimits(rate=0, burst=1, max_streams=0), AgencyLimits(rate=1, burst=1, max_streams=0)
+    taken = 0
     for _ in range(10_000):
-        limits.take("fsa-jp")
+        unlimited.take("fsa-jp")
+        taken += 1
+    assert taken == 10_000
+    limited.take("fsa-jp")
+    with pytest.raises(RateLimited):  # the same burst with a rate set is refused at once
+        limited.take("fsa-jp")
 
 
 async def test_streams_wait_for_the_bucket_and_respect_the_deadline():

@@ -28,7 +28,7 @@ PUBLISHED = {  # OASIS cti-stix-common-objects, TLP 2.0
 }
 
 
-def validate(text: str) -> None:
+def assert_valid_stix(text: str) -> None:
     results = validate_string(text, ValidationOptions(version="2.1"))
     assert results.is_valid, [str(e) for e in results.errors][:10]
     codes = Counter(re.search(r"\{(\d+)\}", str(w)).group(1) for w in results.warnings)
@@ -61,11 +61,11 @@ def by_key(bundle: dict) -> dict[str, dict]:
 
 
 def test_validator_passes_on_the_operator_network():
-    validate(export_bytes("stix", operator_network()).decode())
+    assert_valid_stix(export_bytes("stix", operator_network()).decode())
 
 
 def test_validator_passes_on_a_random_subgraph():
-    validate(export_bytes("stix", random_subgraph(80, 240, seed=8)).decode())
+    assert_valid_stix(export_bytes("stix", random_subgraph(80, 240, seed=8)).decode())
 
 
 def test_stix2_parses_it(bundle):
