@@ -119,13 +119,8 @@ class Investigator:
         keys = list(subgraph.nodes) if keys is None else keys
         if len(keys) < 2:
             return
-        rows = await self.store.read(queries.EDGES_AMONG, keys=keys, agency=viewer)
-        for row in rows:
-            if edge_types and row["type"] not in edge_types:
-                continue
-            edge = window.keep(edge_view(row["source"], row["type"], row["target"], row["rsrc"], viewer))
-            if edge is not None:
-                subgraph.add_edge(edge)
+        _add_edges(subgraph, await self.store.read(queries.EDGES_AMONG, keys=keys, agency=viewer), viewer,
+                   edge_types, window)
 
     async def _add_candidates(self, subgraph: Subgraph, key: str, viewer: str, edge_types: list[str]) -> None:
         """POSSIBLY_SAME_AS candidates of one entity of the answer, from names the viewer may read."""
@@ -267,11 +262,8 @@ class Investigator:
             subgraph.nodes.update(await self.nodes(keys[i:i + _CHUNK], viewer))
         members = list(subgraph.nodes)
         for i in range(0, len(members), _CHUNK):
-            for row in await self.store.read(queries.EDGES_OUT, keys=members[i:i + _CHUNK], agency=viewer):
-                if row["target"] in subgraph.nodes:
-                    edge = edge_view(row["source"], row["type"], row["target"], row["rsrc"], viewer)
-                    if edge is not None:
-                        subgraph.add_edge(edge)
+            rows = await self.store.read(queries.EDGES_OUT, keys=members[i:i + _CHUNK], agency=viewer)
+            _add_edges(subgraph, rows, viewer, [], Window())  # links leaving the case are dropped by add_edge
         return subgraph
 
     async def paths(self, source: str, target: str, viewer: str, *, max_hops: int = 6,
@@ -402,6 +394,16 @@ class Investigator:
 
 
 DECISIONS = frozenset({"SAME_AS", "NOT_SAME_AS"})
+
+
+def _add_edges(subgraph: Subgraph, rows: list[dict], viewer: str, edge_types: list[str], window: Window) -> None:
+    """Edge rows (source, type, target, rsrc) as the viewer sees them, into the answer (both ends in it)."""
+    for row in rows:
+        if edge_types and row["type"] not in edge_types:
+            continue
+        edge = window.keep(edge_view(row["source"], row["type"], row["target"], row["rsrc"], viewer))
+        if edge is not None:
+            subgraph.add_edge(edge)
 
 
 def _neighbours(rows: list[dict], viewer: str, edge_types: list[str], window: Window, fanout: int):

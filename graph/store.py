@@ -151,11 +151,11 @@ class GraphStore:
 
     async def write_fresh(self, batch: WriteBatch, chunk: int = 5000) -> None:
         """Write a whole folded graph into an empty database, in chunks (rebuild's bulk path)."""
+        edges: dict[str, list[dict]] = defaultdict(list)  # in an empty graph every edge is created
+        for rel_type, rows in [*batch.edge_creates.items(), *batch.edge_updates.items()]:
+            edges[rel_type] += rows
+        blocks = sorted({b for row in batch.named for b in row["blocks"]})
         if self.backend == "arcadedb" and self.endpoint.http_url:
-            edges: dict[str, list[dict]] = defaultdict(list)
-            for rel_type, rows in [*batch.edge_creates.items(), *batch.edge_updates.items()]:
-                edges[rel_type] += rows
-            blocks = sorted({b for row in batch.named for b in row["blocks"]})
             await bulk_arcadedb.load(self.endpoint, batch.node_upserts, edges, batch.records, blocks, batch.named,
                                      self._ensure_node_type)
             return
@@ -166,10 +166,10 @@ class GraphStore:
 
         for label, rows in batch.node_upserts.items():
             await each(queries.create_nodes(label), "rows", rows)
-        for rel_type, rows in {**batch.edge_creates, **batch.edge_updates}.items():
+        for rel_type, rows in edges.items():
             await each(queries.create_edges(rel_type), "rows", rows)
         await each(queries.CREATE_RECORDS, "rows", batch.records)
-        await each(queries.CREATE_NAME_BLOCKS, "keys", sorted({b for row in batch.named for b in row["blocks"]}))
+        await each(queries.CREATE_NAME_BLOCKS, "keys", blocks)
         await each(queries.CREATE_NAMED, "rows", batch.named)
 
     async def _ensure_node_type(self, label: str) -> None:
