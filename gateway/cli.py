@@ -20,7 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from gateway import config, devca, errors, keys, receipts
-from gateway.cli_common import DEFAULT_DIR, As, DEFAULT_TARGET, DataDir, Target, TlsDir, console, fail, out
+from gateway.cli_common import (DEFAULT_DIR, DEFAULT_TARGET, As, ConfigFile, DataDir, DataDirOverride, Target,
+                                 TlsDir, console, fail, out)
 from gateway.client import AsyncClient, TlsFiles, sign_record
 from gateway.ledger.verify import ProofError
 from gateway.ledger.checkpoint import CheckpointError
@@ -57,10 +58,8 @@ def _registry(data_dir: Path) -> Registry:
 
 @app.command(rich_help_panel="Operator")
 def serve(
-    config_file: Annotated[Optional[Path], typer.Option("--config", envvar="REGULINK_CONFIG",
-                                                        help="TOML file with a [gateway] table.")] = None,
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Overrides the config "
-                                                     "(env REGULINK_DATA_DIR).")] = None,
+    config_file: ConfigFile = None,
+    data_dir: DataDirOverride = None,
     listen: Annotated[Optional[str], typer.Option(help="HOST:PORT to listen on [default: 127.0.0.1:7443] "
                                                   "(env REGULINK_LISTEN).")] = None,
     origin: Annotated[Optional[str], typer.Option(help="Log name in signed tree heads (env REGULINK_ORIGIN).")] = None,

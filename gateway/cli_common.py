@@ -21,6 +21,11 @@ TlsDir = Annotated[Optional[Path], typer.Option("--tls-dir", envvar="REGULINK_TL
                                                 help="Folder with ca.pem and clients/<agency>.pem, -key.pem "
                                                 "[default: <data-dir>/tls].")]
 As = Annotated[str, typer.Option("--as", envvar="REGULINK_AGENCY", help="Your agency id.")]
+# The gateway's own settings, for the commands that read them (serve, graph rebuild).
+ConfigFile = Annotated[Optional[Path], typer.Option("--config", envvar="REGULINK_CONFIG",
+                                                    help="The gateway's TOML file (its \\[gateway] table).")]
+DataDirOverride = Annotated[Optional[Path], typer.Option("--data-dir", help="Overrides the config "
+                                                         "(env REGULINK_DATA_DIR).")]
 DEFAULT_DIR = config.DEFAULT_DATA_DIR
 DEFAULT_TARGET = "localhost:7443"
 

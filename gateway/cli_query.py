@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from gateway import config, errors
-from gateway.cli_common import As, Target, TlsDir, console, fail, out
+from gateway.cli_common import As, ConfigFile, DataDirOverride, Target, TlsDir, console, fail, out
 from gateway.client import AsyncClient, TlsFiles
 from graph import schema
 from graph.visibility import NAMES as TLP_NAMES
@@ -246,10 +246,8 @@ def query_log(data_dir: Annotated[Path, typer.Option("--data-dir", envvar="REGUL
 
 @graph_app.command()
 def rebuild(
-    config_file: Annotated[Optional[Path], typer.Option("--config", envvar="REGULINK_CONFIG",
-                                                        help="The gateway's TOML file (its data_dir and graph).")] = None,
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Overrides the config "
-                                                     "(env REGULINK_DATA_DIR).")] = None,
+    config_file: ConfigFile = None,
+    data_dir: DataDirOverride = None,
     graph: Annotated[Optional[str], typer.Option(help="embedded, or a bolt:// / neo4j:// URI; overrides the config "
                                                  "(env REGULINK_GRAPH; user and password from the config or "
                                                  "REGULINK_GRAPH_USER / _PASSWORD).")] = None,
