@@ -37,6 +37,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -262,6 +263,9 @@ class EmbeddedArcadeDB:
             "arcadedb.opencypher.loadCsv.allowFileUrls": "false",
             "arcadedb.opencypher.loadCsv.allowRemoteUrls": "false",
             "arcadedb.maxPageRAM": self.max_page_ram_mb,
+            # A rebuild streams the whole graph in one batch request (graph.bulk_arcadedb);
+            # the default cap (100 MB) would end it at ~100k records.
+            "arcadedb.server.httpBodyContentMaxSize": 64 << 30,
             **{key: LOOPBACK for key in _LISTENER_HOST_SETTINGS},
         }
         return [
@@ -438,7 +442,7 @@ async def arcadedb_http(
     endpoint: BoltEndpoint,
     method: str,
     path: str,
-    body: dict[str, object] | bytes | None = None,
+    body: dict[str, object] | bytes | Iterable[bytes] | None = None,
     *,
     timeout: float = 60,
     content_type: str = "application/json",
@@ -454,7 +458,8 @@ async def arcadedb_http(
         raise ValueError("this endpoint has no ArcadeDB HTTP API")
     url = endpoint.http_url + urllib.parse.quote(path) + (f"?{query}" if query else "")
     token = base64.b64encode(f"{endpoint.user}:{endpoint.password}".encode()).decode()
-    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    # bytes as they are; an iterator of bytes is sent as it is produced (chunked); a dict as JSON.
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Authorization", f"Basic {token}")
     if data is not None:
@@ -483,13 +488,15 @@ async def arcadedb_sql(endpoint: BoltEndpoint, command: str) -> dict[str, object
     )
 
 
-async def arcadedb_batch(endpoint: BoltEndpoint, ndjson: bytes, *, timeout: float = 600,
+async def arcadedb_batch(endpoint: BoltEndpoint, ndjson: bytes | Iterable[bytes], *, timeout: float = 3600,
                          query: str = "") -> dict[str, object]:
     """Load vertices and edges with ArcadeDB's batch endpoint (one JSON object per line).
 
-    A vertex line is {"@type": "vertex", "@class": T, "@id": temp, ...}; an
-    edge line {"@type": "edge", "@class": T, "@from": temp or RID, "@to": …}.
-    Returns the server's summary with `idMapping` (temp id -> RID). Not
+    A vertex line is {"@type": "vertex", "@class": T, ...}; an edge line
+    {"@type": "edge", "@class": T, "@from": ref, "@to": ref}, a ref being a
+    vertex's temporary "@id", its position (query "refMode=ordinal") or a
+    RID. The body may be an iterator of bytes, streamed as it is produced.
+    Returns the server's summary (verticesCreated, edgesCreated, …). Not
     atomic across the whole body: only for loads that may be redone.
     """
     return await arcadedb_http(endpoint, "POST", f"/api/v1/batch/{endpoint.database}", ndjson, timeout=timeout,

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from graph import bulk_arcadedb
 from graph.project import contribution
 from graph.projector import LedgerItem, Projector
 from regulink.v1 import records_pb2
@@ -112,3 +113,15 @@ async def test_retraction_supersede_and_new_version(store):
     nodes, _ = await store.dump()
     assert "local:mas-sg/b1:op" not in nodes and "local:mas-sg/b2:op" in nodes
     assert "wallet:ETH:" + ONLY_A in nodes
+
+
+async def test_rebuild_streamed_in_many_pieces_equals_incremental(store, monkeypatch):
+    """ArcadeDB's bulk path streams one body in pieces; tiny pieces must load the same graph."""
+    items = Generator(7).run(120)
+    projector = Projector(store)
+    await projector.apply(items)
+    incremental = await store.dump()
+    await store.clear()
+    monkeypatch.setattr(bulk_arcadedb, "BODY_PIECE", 256)  # dozens of pieces instead of one
+    assert await projector.rebuild([items]) == len(items) - 1
+    assert await store.dump() == incremental
