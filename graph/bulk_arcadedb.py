@@ -8,24 +8,29 @@ ones `GraphStore.write_fresh` would CREATE, so the graph is the same (the
 contract suite compares it with incremental projection); only the transport
 differs.
 
-The whole graph goes in ONE request whose body is streamed as it is
-serialized (chunked transfer), so Python's JSON and the server's load
-overlap and nothing waits for a round trip. Vertices come first; an edge
-names its ends by their position among the vertices (`refMode=ordinal`,
-12 bytes of server heap per vertex, where temporary ids would keep a map of
-strings). The endpoint commits as it goes, so a failed load leaves a
-partial graph with no watermark: the rebuild is simply run again.
+Every body is streamed as it is serialized, so Python's JSON and the
+server's load overlap. All vertices go in one request, named by their
+position in it (`refMode=ordinal`: no temporary ids to hold); the answer
+streams back each vertex's RID. Edges follow in requests of EDGE_CHUNK,
+naming their ends by RID: the server keeps a request's edges in its heap
+until the request ends: 500k edges in one request exhaust a 1.5 GB heap
+whose page cache takes 800 MB (docs/arcadedb.md).
+The endpoint commits as it goes, so a failed load leaves a partial graph
+with no watermark: the rebuild is simply run again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from collections.abc import Iterable, Iterator
 
 import orjson
 
 from graph.embedded import BoltEndpoint, arcadedb_batch, arcadedb_sql
 
-BODY_PIECE = 1 << 20  # bytes per chunk of the streamed body
+BODY_PIECE = 1 << 20  # bytes per chunk of a streamed body
+EDGE_CHUNK = 100_000  # edges per request
 
 
 def _pieces(lines: Iterable[bytes], size: int) -> Iterator[bytes]:
@@ -60,7 +65,7 @@ async def load(endpoint: BoltEndpoint, entities: dict[str, list[dict]], edges: d
     vertices = len(position) + len(records) + len(blocks)
     edge_count = sum(map(len, edges.values())) + sum(len(row["blocks"]) for row in named)
 
-    def lines() -> Iterator[bytes]:
+    def vertex_lines() -> Iterator[bytes]:
         dumps = orjson.dumps
         for label, rows in entities.items():
             type_name = "~".join(sorted(("Entity", label)))  # how ArcadeDB names a two-label node's type
@@ -70,18 +75,35 @@ async def load(endpoint: BoltEndpoint, entities: dict[str, list[dict]], edges: d
             yield dumps({"@type": "vertex", "@class": "Record", **row})
         for key in blocks:
             yield dumps({"@type": "vertex", "@class": "NameBlock", "key": key})
+
+    rids: list[str] = [""] * vertices
+
+    def note_rids(progress: dict) -> None:
+        for ordinal, rid in progress.get("idMapping", {}).items():
+            rids[int(ordinal)] = rid
+
+    def edge_lines() -> Iterator[bytes]:
+        dumps = orjson.dumps
         for rel_type, rows in edges.items():
             for row in rows:
                 fields = {k: v for k, v in row.items() if k not in ("source", "target")}
-                yield dumps({"@type": "edge", "@class": rel_type, "@from": position[row["source"]],
-                             "@to": position[row["target"]], **fields})
+                yield dumps({"@type": "edge", "@class": rel_type, "@from": rids[position[row["source"]]],
+                             "@to": rids[position[row["target"]]], **fields})
         for row in named:
             for block in row["blocks"]:
-                yield dumps({"@type": "edge", "@class": "NAMED", "@from": position[row["key"]],
-                             "@to": block_position[block]})
+                yield dumps({"@type": "edge", "@class": "NAMED", "@from": rids[position[row["key"]]],
+                             "@to": rids[block_position[block]]})
 
-    answer = await arcadedb_batch(endpoint, _pieces(lines(), BODY_PIECE), query="refMode=ordinal")
-    created = (answer or {}).get("verticesCreated"), (answer or {}).get("edgesCreated")
-    if created != (vertices, edge_count):
-        raise RuntimeError(f"ArcadeDB batch load created {created[0]} vertices and {created[1]} edges "
-                           f"of {vertices} and {edge_count}: run the rebuild again")
+    summary = await asyncio.to_thread(arcadedb_batch, endpoint, _pieces(vertex_lines(), BODY_PIECE),
+                                      query="refMode=ordinal", on_progress=note_rids)
+    created = summary.get("verticesCreated")
+    if created != vertices or not all(rids):
+        raise RuntimeError(f"ArcadeDB batch load created {created} of {vertices} vertices: run the rebuild again")
+    created = 0
+    lines = edge_lines()
+    while (first := next(lines, None)) is not None:
+        chunk = itertools.chain([first], itertools.islice(lines, EDGE_CHUNK - 1))  # serialized as it is sent
+        summary = await asyncio.to_thread(arcadedb_batch, endpoint, _pieces(chunk, BODY_PIECE))
+        created += summary.get("edgesCreated", 0)
+    if created != edge_count:
+        raise RuntimeError(f"ArcadeDB batch load created {created} of {edge_count} edges: run the rebuild again")

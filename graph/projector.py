@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from graph import candidates
+from graph import candidates, provenance
 from graph import names as name_keys
 from graph.project import Contribution, contribution
 from graph.store import GraphStore, WriteBatch
@@ -99,6 +99,7 @@ class Projector:
             progress(last + 1)
         batch = self._batch(work)
         self._name_blocks(work, batch)
+        await self.store.set_watermark(-1)  # the layout mark first: a partial load is known as ours
         await self.store.write_fresh(batch, chunk)
         await self.store.set_watermark(last)
         return last
@@ -239,7 +240,7 @@ def _element_row(sources: dict[str, dict], **fields) -> dict:
     row = {
         **fields,
         "readers": readers,
-        "src": [orjson.dumps(e, option=orjson.OPT_SORT_KEYS).decode() for e in ordered],
+        "src": [provenance.encode(e) for e in ordered],
     }
     if "key" in fields:
         row["first_ms"] = min(e["seen_ms"] for e in ordered)

@@ -20,7 +20,13 @@ def visible(var: str) -> str:
 # -- projection (one writer) -------------------------------------------------------------
 
 WATERMARK = "MATCH (m:Meta {key: 'projection'}) RETURN m.log_index AS log_index"
-SET_WATERMARK = "MERGE (m:Meta {key: 'projection'}) SET m.log_index = $log_index"
+SET_WATERMARK = "MERGE (m:Meta {key: 'projection'}) SET m.log_index = $log_index, m.format = $format"
+# The layout the projection was written in (graph.provenance.FORMAT), and whether it holds anything.
+PROJECTION_FORMAT = """
+OPTIONAL MATCH (m:Meta {key: 'projection'})
+OPTIONAL MATCH (n:Entity) WITH m, n LIMIT 1
+RETURN m.format AS format, n IS NOT NULL AS filled
+"""
 
 LOAD_RECORDS = """
 UNWIND $keys AS k MATCH (r:Record {key: k})

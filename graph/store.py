@@ -8,14 +8,17 @@ graph.queries.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import neo4j
 import orjson
 
-from graph import bulk_arcadedb, dialect, queries
+from graph import bulk_arcadedb, dialect, provenance, queries
 from graph.embedded import BoltEndpoint
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -59,12 +62,23 @@ class GraphStore:
         await self.driver.close()
 
     async def setup(self) -> None:
-        """Uniqueness constraints on the merge keys; idempotent, run at every start."""
+        """Uniqueness constraints on the merge keys; idempotent, run at every start.
+
+        A projection written in an older layout (graph.provenance.FORMAT) is
+        cleared: it is derived data, and the watermark it loses makes the
+        gateway replay the ledger into it (`regulink graph rebuild` is the
+        faster way, offline).
+        """
         for name, label in UNIQUE_KEYS:
             for statement in dialect.statements(self.backend, "unique_node_key", name=name, label=label, prop="key"):
                 await dialect.execute(statement, driver=self.driver, endpoint=self.endpoint)
         for statement in dialect.statements(self.backend, "node_index", name="record_case", label="Record", prop="case"):
             await dialect.execute(statement, driver=self.driver, endpoint=self.endpoint)
+        found = (await self.run(queries.PROJECTION_FORMAT))[0]
+        if found["filled"] and found["format"] != provenance.FORMAT:
+            log.warning("the graph holds a projection in layout %s, this version writes layout %s: clearing it, "
+                        "the ledger is replayed into it", found["format"] or 1, provenance.FORMAT)
+            await self.clear()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -86,7 +100,7 @@ class GraphStore:
         return rows[0]["log_index"] if rows and rows[0]["log_index"] is not None else -1
 
     async def set_watermark(self, log_index: int) -> None:
-        await self.run(queries.SET_WATERMARK, log_index=log_index)
+        await self.run(queries.SET_WATERMARK, log_index=log_index, format=provenance.FORMAT)
 
     async def load_records(self, keys: list[str]) -> dict[str, dict]:
         if not keys:
@@ -106,7 +120,7 @@ class GraphStore:
         out = {}
         for r in rows:
             label = next(label for label in r["labels"] if label != "Entity")
-            entries = [orjson.loads(s) for s in r["src"] or []]
+            entries = [provenance.decode(s) for s in r["src"] or []]
             out[r["key"]] = (label, {e["record"]: e for e in entries})
         return out
 
@@ -116,7 +130,7 @@ class GraphStore:
         rows = await self.run(queries.LOAD_EDGES,
                               rows=[{"source": s, "type": t, "target": d} for s, t, d in triples])
         return {
-            (r["source"], r["type"], r["target"]): {e["record"]: e for e in map(orjson.loads, r["src"] or [])}
+            (r["source"], r["type"], r["target"]): {e["record"]: e for e in map(provenance.decode, r["src"] or [])}
             for r in rows
         }
 
@@ -139,7 +153,7 @@ class GraphStore:
         if batch.records:
             statements.append((queries.UPSERT_RECORDS, {"rows": batch.records}))
         if batch.watermark is not None:
-            statements.append((queries.SET_WATERMARK, {"log_index": batch.watermark}))
+            statements.append((queries.SET_WATERMARK, {"log_index": batch.watermark, "format": provenance.FORMAT}))
 
         async def work(tx):
             for cypher, params in statements:

@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import orjson
-
-from graph import schema
+from graph import provenance, schema
 from graph.visibility import most_restrictive, readable_by
 
 
@@ -86,7 +84,7 @@ class Subgraph:
 
 
 def visible_sources(src: Iterable[str], viewer: str) -> list[dict]:
-    entries = [orjson.loads(s) if isinstance(s, str) else s for s in src or ()]
+    entries = [provenance.decode(s) if isinstance(s, str) else s for s in src or ()]
     return [e for e in entries if readable_by(viewer, e["readers"])]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 from typing import TYPE_CHECKING
@@ -123,12 +124,17 @@ def audited(method):
                 await self.gateway.audit.written(caller, method.__name__, params, 0, "UNAVAILABLE")
                 raise Unavailable("the graph store is not reachable yet; records are still accepted into the ledger")
             try:
-                response, size = await method(self, request, caller)
+                answer, size = await method(self, request, caller)
             except RegulinkError as exc:
                 await self.gateway.audit.written(caller, method.__name__, params, 0, exc.code)
                 raise
-            await self.gateway.audit.written(caller, method.__name__, params, size)
-            return response
+            # A method may hand back a function that builds its message: it runs while the audit
+            # line is written in a thread, and the answer still leaves only once that line is durable.
+            written = asyncio.ensure_future(self.gateway.audit.written(caller, method.__name__, params, size))
+            try:
+                return answer() if callable(answer) else answer
+            finally:
+                await written
 
     return handler
 
@@ -172,7 +178,7 @@ class QueryService:
         if card is None:
             raise self._not_found(request.key)
         node, around = card
-        return pb.GetEntityResponse(node=node_message(node), neighbours=subgraph_message(around)), 1
+        return lambda: pb.GetEntityResponse(node=node_message(node), neighbours=subgraph_message(around)), 1
 
     @audited
     async def Neighbourhood(self, request: pb.NeighbourhoodRequest, caller: str):
@@ -187,7 +193,7 @@ class QueryService:
         )
         if not subgraph.nodes:
             raise self._not_found(request.key)
-        return pb.NeighbourhoodResponse(subgraph=subgraph_message(subgraph)), len(subgraph.nodes)
+        return lambda: pb.NeighbourhoodResponse(subgraph=subgraph_message(subgraph)), len(subgraph.nodes)
 
     @audited
     async def Paths(self, request: pb.PathsRequest, caller: str):
@@ -198,8 +204,8 @@ class QueryService:
             all_shortest=request.all_shortest,
         )
         # No path, a hidden end and a missing end all answer the same: no paths.
-        return pb.PathsResponse(paths=[pb.Path(node_keys=p) for p in paths],
-                                subgraph=subgraph_message(subgraph)), len(paths)
+        return lambda: pb.PathsResponse(paths=[pb.Path(node_keys=p) for p in paths],
+                                        subgraph=subgraph_message(subgraph)), len(paths)
 
     @audited
     async def Overlaps(self, request: pb.OverlapsRequest, caller: str):
@@ -220,7 +226,7 @@ class QueryService:
             raise self._not_found(request.key)
         operators, subgraph = await self.investigator.operators_near(request.key, caller,
                                                                      hops=check_hops(request.hops, 3, 4))
-        return pb.OperatorsNearResponse(
+        return lambda: pb.OperatorsNearResponse(
             operators=[pb.OperatorNear(operator=node_message(v), distance=d, path=pb.Path(node_keys=p))
                        for v, d, p in operators],
             subgraph=subgraph_message(subgraph),
@@ -232,7 +238,7 @@ class QueryService:
             request.key, caller, hops=check_hops(request.hops, 2, 4), node_limit=check_node_limit(request.node_limit, 500))
         if not subgraph.nodes:
             raise self._not_found(request.key)
-        return pb.AnalyzeResponse(
+        return lambda: pb.AnalyzeResponse(
             communities=[pb.Community(node_keys=c) for c in communities],
             ranking=[pb.Centrality(node_key=k, degree=d, betweenness=b, pagerank=p) for k, d, b, p in ranking],
             subgraph=subgraph_message(subgraph),

@@ -8,7 +8,6 @@ itself can ingest) for projection, and a Bolt `RETURN 1` round trip for query la
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import tempfile
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from gateway import process
 from gateway.client import AsyncClient, TlsFiles
-from graph import bulk_arcadedb
+from graph import bulk_arcadedb, provenance
 from graph.embedded import EmbeddedArcadeDB
 from graph.projector import Projector
 from graph.store import GraphStore
@@ -78,9 +77,9 @@ async def load_big_graph(store: GraphStore, nodes: int, edges: int) -> None:
     def source(i: int) -> str:
         agency = agencies[i % 4]
         readers = ["*"] if i % 3 else [agency, agencies[(i + 1) % 4]]
-        return json.dumps({"record": f"{agency}/r{i // 50}", "agency": agency, "version": 1, "log_index": i // 50,
-                           "tlp": 2 if i % 3 else 3, "readers": readers, "seen_ms": 1764000000000 + i,
-                           "facts": {"name": f"Entity {i}"}}), readers
+        return provenance.encode({"record": f"{agency}/r{i // 50}", "version": 1, "log_index": i // 50,
+                                  "tlp": 2 if i % 3 else 3, "readers": readers, "seen_ms": 1764000000000 + i,
+                                  "facts": {"name": f"Entity {i}"}}), readers
 
     entities = []
     for i in range(nodes):
@@ -92,7 +91,9 @@ async def load_big_graph(store: GraphStore, nodes: int, edges: int) -> None:
         b = (a + rng.randrange(1, 50)) % nodes if rng.random() < 0.8 else rng.randrange(nodes)
         src, readers = source(i)
         links.append({"source": f"n{a}", "target": f"n{b}", "readers": readers, "src": [src]})
-    # The rebuild's own bulk path (ArcadeDB batch endpoint): minutes faster than UNWIND … CREATE.
+    # The rebuild's own bulk path (ArcadeDB batch endpoint): minutes faster than UNWIND … CREATE;
+    # the layout mark first, as a rebuild sets it, or the gateway would clear this graph as foreign.
+    await store.set_watermark(-1)
     await bulk_arcadedb.load(store.endpoint, {"Organization": entities}, {"ASSOCIATED_WITH": links}, [], [], [],
                              store._ensure_node_type)
 
