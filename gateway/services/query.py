@@ -113,28 +113,34 @@ LINK_TYPE_NAMES = frozenset({link.name for link in schema.LINK_TYPES.values()} |
 
 
 def audited(method):
-    """Resolve the caller, check the graph is there, answer, and write the audit line; time it by query type."""
+    """Resolve the caller, check the graph is there, answer, and log the call; time it by query type.
+
+    The call's audit line is opened (and fsync'd, in a thread) as the call arrives, while the
+    graph is asked; its outcome is put on it before the answer leaves (gateway.audit).
+    """
 
     @functools.wraps(method)
     async def handler(self, request, context):
         with self.gateway.metrics.timed_query(method.__name__):
             caller = caller_agency(context, self.gateway.registry.snapshot())
             params = json_format.MessageToDict(request, preserving_proto_field_name=True)
-            if self.gateway.graph_store is None:
-                await self.gateway.audit.written(caller, method.__name__, params, 0, "UNAVAILABLE")
-                raise Unavailable("the graph store is not reachable yet; records are still accepted into the ledger")
+            audit = self.gateway.audit
+            line = asyncio.ensure_future(audit.opened(caller, method.__name__, params))
             try:
+                if self.gateway.graph_store is None:
+                    raise Unavailable("the graph store is not reachable yet; records are still accepted into the ledger")
                 answer, size = await method(self, request, caller)
+                # A method may hand back a function that builds its message.
+                response = answer() if callable(answer) else answer
             except RegulinkError as exc:
-                await self.gateway.audit.written(caller, method.__name__, params, 0, exc.code)
+                audit.closed(await line, 0, exc.code)
                 raise
-            # A method may hand back a function that builds its message: it runs while the audit
-            # line is written in a thread, and the answer still leaves only once that line is durable.
-            written = asyncio.ensure_future(self.gateway.audit.written(caller, method.__name__, params, size))
-            try:
-                return answer() if callable(answer) else answer
-            finally:
-                await written
+            except BaseException:
+                # A failure we did not foresee (the caller gets INTERNAL) or a caller that left.
+                audit.closed(await asyncio.shield(line), 0, "ABORTED")
+                raise
+            audit.closed(await line, size)
+            return response
 
     return handler
 

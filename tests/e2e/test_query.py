@@ -3,11 +3,13 @@ with the demo's three agencies and their TLP choices."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from gateway import errors
+from gateway.audit import AuditLog
 from gateway.cli import read_records
 from gateway.client import sign_record
 from regulink.v1 import records_pb2
@@ -112,6 +114,24 @@ async def test_every_query_is_audited(samples):
     await samples.client("tokyo-metro").search("neo wallet")
     rows = samples.gateway.audit.recent(1000, "tokyo-metro")
     assert len(rows) == before + 1 and rows[0]["call"] == "Search" and '"neo wallet"' in rows[0]["params"]
+    answer = await samples.client("tokyo-metro").neighbourhood(WALLET, hops=1)
+    line = samples.gateway.audit.recent(1, "tokyo-metro")[0]
+    assert (line["call"], line["results"], line["outcome"]) == ("Neighbourhood", len(answer.nodes), "OK")
+    with pytest.raises(errors.RegulinkError):
+        await samples.client("tokyo-metro").neighbourhood("wallet:ETH:0x" + "00" * 20)
+    line = samples.gateway.audit.recent(1, "tokyo-metro")[0]
+    assert (line["call"], line["results"], line["outcome"]) == ("Neighbourhood", 0, "NOT_FOUND")
+
+
+def test_an_audit_line_whose_call_never_ended_says_pending(tmp_path):
+    """The question is on disk before the graph is asked; a gateway killed before the outcome leaves PENDING."""
+    log = AuditLog(tmp_path / "audit.db")
+    line = asyncio.run(log.opened("mas-sg", "Paths", {"from_key": "a", "to_key": "b"}))
+    log.close()
+    reopened = AuditLog(tmp_path / "audit.db")
+    assert [(r["call"], r["outcome"]) for r in reopened.recent()] == [("Paths", "PENDING")]
+    reopened.closed(line, 3)
+    assert [(r["results"], r["outcome"]) for r in reopened.recent()] == [(3, "OK")]
 
 
 async def test_retraction_removes_exactly_its_contributions(samples, env):
