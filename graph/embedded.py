@@ -265,8 +265,8 @@ class EmbeddedArcadeDB:
             "arcadedb.opencypher.loadCsv.allowFileUrls": "false",
             "arcadedb.opencypher.loadCsv.allowRemoteUrls": "false",
             "arcadedb.maxPageRAM": self.max_page_ram_mb,
-            # A rebuild streams the whole graph in one batch request (graph.bulk_arcadedb);
-            # the default cap (100 MB) would end it at ~100k records.
+            # A rebuild streams all its vertices in one batch request (graph.bulk_arcadedb);
+            # the default cap (100 MB) would stop it at a few hundred thousand.
             "arcadedb.server.httpBodyContentMaxSize": 64 << 30,
             **{key: LOOPBACK for key in _LISTENER_HOST_SETTINGS},
         }
@@ -483,6 +483,34 @@ async def arcadedb_http(
     return await asyncio.to_thread(call)
 
 
+def _hang_up(connection: http.client.HTTPConnection) -> None:
+    """End a connection another thread may be blocked on (close() alone would not wake it)."""
+    with contextlib.suppress(OSError):
+        if connection.sock is not None:
+            connection.sock.shutdown(socket.SHUT_RDWR)
+    connection.close()
+
+
+def _batch_answer(connection: http.client.HTTPConnection, on_progress: Callable[[dict], None]) -> dict[str, object]:
+    """Read a batch load's streamed answer: progress lines to `on_progress`, then the summary."""
+    response = connection.getresponse()
+    if response.status != 200:
+        detail = response.read().decode("utf-8", "replace")[:500]
+        error = ArcadeDBAuthError if response.status in (401, 403) else RuntimeError
+        raise error(f"ArcadeDB batch load: HTTP {response.status}: {detail}")
+    for line in response:
+        if not line.strip():
+            continue
+        message = json.loads(line)
+        if "progress" in message:
+            on_progress(message["progress"])
+        elif "summary" in message:
+            return message["summary"]
+        else:
+            raise RuntimeError(f"ArcadeDB batch load: {line[:500].decode('utf-8', 'replace')}")
+    raise RuntimeError("ArcadeDB batch load: the answer ended without a summary")
+
+
 async def arcadedb_sql(endpoint: BoltEndpoint, command: str) -> dict[str, object] | None:
     """Run one ArcadeDB SQL command on the endpoint's database over HTTP."""
     return await arcadedb_http(
@@ -533,38 +561,23 @@ def arcadedb_batch(endpoint: BoltEndpoint, pieces: Iterable[bytes], *, query: st
                 pass  # the server stopped reading: its answer says why
             except BaseException as exc:  # a failure producing the body: the load must not look complete
                 failed.append(exc)
-                connection.close()
+                _hang_up(connection)
 
         sender = threading.Thread(target=send, name="arcadedb-batch-body", daemon=True)
         sender.start()
         try:
-            response = connection.getresponse()
-        except (OSError, http.client.HTTPException) as exc:
+            summary = _batch_answer(connection, on_progress)
+        except Exception as exc:
+            _hang_up(connection)  # wakes the sender if the server stopped reading
             sender.join()
-            if failed:
-                raise failed[0]
-            raise RuntimeError(f"ArcadeDB batch load: {exc}") from None
-        if response.status != 200:
-            detail = response.read().decode("utf-8", "replace")[:500]
-            sender.join()
-            error = ArcadeDBAuthError if response.status in (401, 403) else RuntimeError
-            raise error(f"ArcadeDB batch load: HTTP {response.status}: {detail}")
-        summary: dict[str, object] | None = None
-        for line in response:
-            if not line.strip():
-                continue
-            message = json.loads(line)
-            if "progress" in message:
-                on_progress(message["progress"])
-            elif "summary" in message:
-                summary = message["summary"]
-            else:
-                raise RuntimeError(f"ArcadeDB batch load: {line[:500].decode('utf-8', 'replace')}")
+            if failed:  # the body could not be produced: that is the cause
+                raise failed[0] from None
+            if isinstance(exc, (OSError, http.client.HTTPException)):
+                raise RuntimeError(f"ArcadeDB batch load: {exc!r}") from None
+            raise
         sender.join()
         if failed:
             raise failed[0]
-        if summary is None:
-            raise RuntimeError("ArcadeDB batch load: the answer ended without a summary")
         return summary
     finally:
         connection.close()
