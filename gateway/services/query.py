@@ -129,9 +129,7 @@ def audited(method):
             try:
                 if self.gateway.graph_store is None:
                     raise Unavailable("the graph store is not reachable yet; records are still accepted into the ledger")
-                answer, size = await method(self, request, caller)
-                # A method may hand back a function that builds its message.
-                response = answer() if callable(answer) else answer
+                response, size = await method(self, request, caller)
             except RegulinkError as exc:
                 audit.closed(await line, 0, exc.code)
                 raise
@@ -184,7 +182,7 @@ class QueryService:
         if card is None:
             raise self._not_found(request.key)
         node, around = card
-        return lambda: pb.GetEntityResponse(node=node_message(node), neighbours=subgraph_message(around)), 1
+        return pb.GetEntityResponse(node=node_message(node), neighbours=subgraph_message(around)), 1
 
     @audited
     async def Neighbourhood(self, request: pb.NeighbourhoodRequest, caller: str):
@@ -199,7 +197,7 @@ class QueryService:
         )
         if not subgraph.nodes:
             raise self._not_found(request.key)
-        return lambda: pb.NeighbourhoodResponse(subgraph=subgraph_message(subgraph)), len(subgraph.nodes)
+        return pb.NeighbourhoodResponse(subgraph=subgraph_message(subgraph)), len(subgraph.nodes)
 
     @audited
     async def Paths(self, request: pb.PathsRequest, caller: str):
@@ -210,8 +208,8 @@ class QueryService:
             all_shortest=request.all_shortest,
         )
         # No path, a hidden end and a missing end all answer the same: no paths.
-        return lambda: pb.PathsResponse(paths=[pb.Path(node_keys=p) for p in paths],
-                                        subgraph=subgraph_message(subgraph)), len(paths)
+        return pb.PathsResponse(paths=[pb.Path(node_keys=p) for p in paths],
+                                subgraph=subgraph_message(subgraph)), len(paths)
 
     @audited
     async def Overlaps(self, request: pb.OverlapsRequest, caller: str):
@@ -232,7 +230,7 @@ class QueryService:
             raise self._not_found(request.key)
         operators, subgraph = await self.investigator.operators_near(request.key, caller,
                                                                      hops=check_hops(request.hops, 3, 4))
-        return lambda: pb.OperatorsNearResponse(
+        return pb.OperatorsNearResponse(
             operators=[pb.OperatorNear(operator=node_message(v), distance=d, path=pb.Path(node_keys=p))
                        for v, d, p in operators],
             subgraph=subgraph_message(subgraph),
@@ -244,7 +242,7 @@ class QueryService:
             request.key, caller, hops=check_hops(request.hops, 2, 4), node_limit=check_node_limit(request.node_limit, 500))
         if not subgraph.nodes:
             raise self._not_found(request.key)
-        return lambda: pb.AnalyzeResponse(
+        return pb.AnalyzeResponse(
             communities=[pb.Community(node_keys=c) for c in communities],
             ranking=[pb.Centrality(node_key=k, degree=d, betweenness=b, pagerank=p) for k, d, b, p in ranking],
             subgraph=subgraph_message(subgraph),
