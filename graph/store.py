@@ -92,7 +92,7 @@ class GraphStore:
 
         Rows are taken as they come (`items()`): the investigator's queries return
         only values, and `data()` walks every nested list again looking for nodes
-        to convert, ~0.4 ms of a 2-hop answer (docs/benchmarks.md).
+        to convert: ~0.7 ms of a 2-hop answer via gRPC (docs/benchmarks.md).
         """
         async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
             result = await session.run(cypher, params)
