@@ -17,6 +17,11 @@ class ConfigError(ValueError):
     pass
 
 
+def _is_host_port(value: str) -> bool:
+    host, sep, port = value.rpartition(":")
+    return bool(sep and host and port.isdigit() and 0 <= int(port) < 65536)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default=DEFAULT_DATA_DIR)
@@ -63,15 +68,13 @@ class Settings:
         return self.data_dir / "keys" / "log-key.pem"
 
     def validate(self) -> Settings:
-        host, sep, port = self.listen.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        if not _is_host_port(self.listen):
             raise ConfigError(f"listen must be HOST:PORT, e.g. 127.0.0.1:7443 (got {self.listen!r})")
         if self.metrics_listen:
-            host, sep, port = self.metrics_listen.rpartition(":")
-            if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            if not _is_host_port(self.metrics_listen):
                 raise ConfigError(f"metrics_listen must be HOST:PORT, e.g. 127.0.0.1:9464, or empty for none "
                                   f"(got {self.metrics_listen!r})")
-            if self.metrics_listen == self.listen and port != "0":
+            if self.metrics_listen == self.listen and not self.listen.endswith(":0"):
                 raise ConfigError("metrics_listen must differ from listen (metrics are plain HTTP, gRPC is mTLS)")
         if not self.origin or "\n" in self.origin:
             raise ConfigError("origin must be one non-empty line, e.g. regulink.example.org/log")
