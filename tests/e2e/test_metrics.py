@@ -49,6 +49,16 @@ def value(samples: Samples, name: str, **labels) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
+async def scrape_when(env: Env, name: str, expected: float, **labels) -> Samples:
+    """Scrape until the sample has the expected value (or 5 s pass); the caller asserts on what it got."""
+    for _ in range(100):
+        samples, _ = await scrape(env)
+        if value(samples, name, **labels) == expected:
+            break
+        await asyncio.sleep(0.05)
+    return samples
+
+
 def moved(before: Samples, after: Samples, name: str, **labels) -> float:
     return value(after, name, **labels) - value(before, name, **labels)
 
@@ -163,21 +173,13 @@ async def test_open_streams_are_gauged(metered):
     subscription = env.client("mas-sg").subscribe(env.gateway.ledger.size)  # waits at the end for new entries
     reader = asyncio.ensure_future(anext(subscription))
     try:
-        for _ in range(100):
-            samples, _ = await scrape(env)
-            if value(samples, "regulink_active_streams", rpc="Subscribe") == 1:
-                break
-            await asyncio.sleep(0.05)
+        samples = await scrape_when(env, "regulink_active_streams", 1, rpc="Subscribe")
         assert value(samples, "regulink_active_streams", rpc="Subscribe") == 1
     finally:
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
         await subscription.aclose()
-    for _ in range(100):
-        samples, _ = await scrape(env)
-        if value(samples, "regulink_active_streams", rpc="Subscribe") == 0:
-            break
-        await asyncio.sleep(0.05)
+    samples = await scrape_when(env, "regulink_active_streams", 0, rpc="Subscribe")
     assert value(samples, "regulink_active_streams", rpc="Subscribe") == 0
     assert value(samples, "regulink_rpcs_total", service="ExchangeService", method="Subscribe", code="CANCELLED") == 1
 
