@@ -8,12 +8,16 @@ contents are never stored here, only the question's parameters.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from gateway import db
+from gateway.errors import RegulinkError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS queries (
@@ -26,6 +30,11 @@ CREATE TABLE IF NOT EXISTS queries (
 );
 CREATE INDEX IF NOT EXISTS queries_at ON queries (at_ms);
 """
+
+
+@dataclass
+class Outcome:
+    results: int = 0  # the answer's size, set by the audited block
 
 
 class AuditLog:
@@ -65,9 +74,22 @@ class AuditLog:
             self._outcomes.execute("UPDATE queries SET results = ?, outcome = ? WHERE rowid = ?",
                                    (results, outcome, line))
 
-    async def written(self, agency_id: str, call: str, params: dict, results: int, outcome: str = "OK") -> None:
-        """A whole line at once, for a call whose outcome is known when it is logged."""
-        self.closed(await self.opened(agency_id, call, params), results, outcome)
+    @contextlib.asynccontextmanager
+    async def call(self, agency_id: str, call: str, params: dict) -> AsyncIterator[Outcome]:
+        """One call's line around its work: opened as the block starts (its fsync runs while the
+        block works), closed as it ends, with the size the block sets on the Outcome, the code of
+        a RegulinkError, or ABORTED for anything else (a bug, a caller that left)."""
+        line = asyncio.ensure_future(self.opened(agency_id, call, params))
+        outcome = Outcome()
+        try:
+            yield outcome
+        except RegulinkError as exc:
+            self.closed(await line, 0, exc.code)
+            raise
+        except BaseException:
+            self.closed(await asyncio.shield(line), 0, "ABORTED")
+            raise
+        self.closed(await line, outcome.results)
 
     def recent(self, limit: int = 100, agency_id: str | None = None) -> list[dict]:
         sql = "SELECT at_ms, agency_id, call, params, results, outcome FROM queries"

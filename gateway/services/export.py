@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gateway.errors import InvalidArgument, NotFound, RegulinkError, Unavailable
+from gateway.errors import InvalidArgument, NotFound
 from gateway.identity import caller_agency
 from gateway.services import query as q
 from graph import export as exports
@@ -106,17 +106,12 @@ class ExportService:
     async def _export(self, request: pb.ExportRequest, context) -> AsyncIterator[pb.ExportResponse]:
         caller = caller_agency(context, self.gateway.registry.snapshot())
         params = json_format.MessageToDict(request, preserving_proto_field_name=True)
-        audit = self.gateway.audit
-        try:
+        async with self.gateway.audit.call(caller, "Export", params) as line:
             fmt, options = self._check(request)
-            if self.gateway.graph_store is None:
-                raise Unavailable("the graph store is not reachable yet; records are still accepted into the ledger")
+            q.require_graph(self.gateway)
             selection = request.WhichOneof("selection")
             subgraph = await self._select(request, selection, caller)
-        except RegulinkError as exc:
-            await audit.written(caller, "Export", params, 0, exc.code)
-            raise
-        await audit.written(caller, "Export", params, len(subgraph.nodes))
+            line.results = len(subgraph.nodes)
         now = datetime.now(UTC)
         info = exports.ExportInfo.for_subgraph(subgraph, _title(request, selection), caller, now)
         generated = Timestamp()

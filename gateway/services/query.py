@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import functools
 from typing import TYPE_CHECKING
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gateway.errors import InvalidArgument, NotFound, RegulinkError, Unavailable
+from gateway.errors import InvalidArgument, NotFound, Unavailable
 from gateway.identity import caller_agency
 from graph import schema
 from graph.investigate import MAX_NODES, Investigator, Window
@@ -124,23 +123,17 @@ def audited(method):
         with self.gateway.metrics.timed_query(method.__name__):
             caller = caller_agency(context, self.gateway.registry.snapshot())
             params = json_format.MessageToDict(request, preserving_proto_field_name=True)
-            audit = self.gateway.audit
-            line = asyncio.ensure_future(audit.opened(caller, method.__name__, params))
-            try:
-                if self.gateway.graph_store is None:
-                    raise Unavailable("the graph store is not reachable yet; records are still accepted into the ledger")
-                response, size = await method(self, request, caller)
-            except RegulinkError as exc:
-                audit.closed(await line, 0, exc.code)
-                raise
-            except BaseException:
-                # A failure we did not foresee (the caller gets INTERNAL) or a caller that left.
-                audit.closed(await asyncio.shield(line), 0, "ABORTED")
-                raise
-            audit.closed(await line, size)
+            async with self.gateway.audit.call(caller, method.__name__, params) as line:
+                require_graph(self.gateway)
+                response, line.results = await method(self, request, caller)
             return response
 
     return handler
+
+
+def require_graph(gateway: Gateway) -> None:
+    if gateway.graph_store is None:
+        raise Unavailable("the graph store is not reachable yet; records are still accepted into the ledger")
 
 
 def investigator_for(gateway: Gateway) -> Investigator:
