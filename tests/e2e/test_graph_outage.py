@@ -8,14 +8,13 @@ is the network that fails, so the outage is a refused or cut connection, as in p
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 
 from gateway import config, devca, errors, keys
 from gateway.client import AsyncClient, TlsFiles, sign_record
 from gateway.server import Gateway
-from graph.embedded import EmbeddedArcadeDB
+from graph.embedded import EmbeddedArcadeDB, free_loopback_port
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import make_record
 
@@ -56,12 +55,6 @@ class Relay:
         self.pipes -= tasks
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def push(client, key, count: int) -> list[exchange_pb2.Receipt]:
     envelopes = [sign_record(make_record("fsa-jp"), [key]) for _ in range(count)]
     outcomes = [o async for o in client.submit_stream(envelopes)]
@@ -69,18 +62,11 @@ async def push(client, key, count: int) -> list[exchange_pb2.Receipt]:
     return outcomes
 
 
-async def until(predicate, timeout: float = 60) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.2)
-
-
 @pytest.mark.timeout(240)
 async def test_ingestion_goes_on_while_the_graph_is_down_and_the_graph_catches_up(tmp_path):
     database = EmbeddedArcadeDB(tmp_path / "external-graph")
     endpoint = await database.start()
-    relay = Relay(free_port(), int(endpoint.uri.rsplit(":", 1)[1]))
+    relay = Relay(free_loopback_port(), int(endpoint.uri.rsplit(":", 1)[1]))
     settings = config.load(data_dir=tmp_path / "gw", listen="127.0.0.1:0", origin="outage.test/log",
                            graph=f"bolt://127.0.0.1:{relay.port}", graph_user=endpoint.user,
                            graph_password=endpoint.password, graph_database=endpoint.database)
@@ -107,7 +93,8 @@ async def test_ingestion_goes_on_while_the_graph_is_down_and_the_graph_catches_u
         assert (await client.graph_status()).projected_through < second[-1].log_index
 
         await relay.up()
-        await until(lambda: _projected(client, second[-1].log_index), timeout=90)
+        status = await client.wait_projected(timeout=90)  # up to the ledger's end: the second outage's last
+        assert status.projected_through == second[-1].log_index
         hits = await client.search("Example Coin Exchange Ltd", page_size=500)
         assert len(hits.hits) == 80  # every record of both outages, each once
     finally:
@@ -116,7 +103,3 @@ async def test_ingestion_goes_on_while_the_graph_is_down_and_the_graph_catches_u
         if relay.server is not None and relay.server.is_serving():
             await relay.down()
         await database.stop()
-
-
-async def _projected(client, log_index: int) -> bool:
-    return (await client.graph_status()).projected_through >= log_index
