@@ -87,10 +87,12 @@ async def gateway_env(settings: config.Settings) -> AsyncIterator[Env]:
         key = keys.generate()
         gateway.registry.add_key(agency_id, keys.raw_public_key(key))
         environment.signing[agency_id] = key
-    yield environment
-    for client in environment.clients.values():
-        await client.close()
-    await gateway.stop(1)
+    try:
+        yield environment
+    finally:  # also when the test failed: the next one must find no gateway left running
+        for client in environment.clients.values():
+            await client.close()
+        await gateway.stop(1)
 
 
 def signed(env: Env, record: records_pb2.CaseRecord, *signers: str):

@@ -11,12 +11,11 @@ import asyncio
 
 import pytest
 
-from gateway import config, devca, errors, keys
-from gateway.client import AsyncClient, TlsFiles, sign_record
-from gateway.server import Gateway
+from gateway import config, errors
+from gateway.client import sign_record
 from graph.embedded import EmbeddedArcadeDB, free_loopback_port
 from regulink.v1 import exchange_pb2
-from tests.e2e.conftest import make_record
+from tests.e2e.conftest import gateway_env, make_record
 
 
 class Relay:
@@ -70,36 +69,30 @@ async def test_ingestion_goes_on_while_the_graph_is_down_and_the_graph_catches_u
     settings = config.load(data_dir=tmp_path / "gw", listen="127.0.0.1:0", origin="outage.test/log",
                            graph=f"bolt://127.0.0.1:{relay.port}", graph_user=endpoint.user,
                            graph_password=endpoint.password, graph_database=endpoint.database)
-    gateway = Gateway(settings)
-    gateway.registry.add_agency("fsa-jp", "Financial Services Agency", "regulator", "JP")
-    key = keys.generate()
-    gateway.registry.add_key("fsa-jp", keys.raw_public_key(key))
-    port = await gateway.start()  # the graph is unreachable: the relay is not up yet
-    devca.issue_client(settings.tls, "fsa-jp")
-    client = AsyncClient.connect(f"localhost:{port}", TlsFiles.for_agency(settings.tls, "fsa-jp"))
     try:
-        first = await push(client, key, 40)  # acknowledged into the ledger with no graph at all
-        with pytest.raises(errors.Unavailable):
-            await client.search("Example Coin")
-        assert (await client.graph_status()).available is False
+        # The gateway starts while the graph is unreachable: the relay is not up yet.
+        async with gateway_env(settings) as env:
+            client, key = env.client("fsa-jp"), env.signing["fsa-jp"]
+            first = await push(client, key, 40)  # acknowledged into the ledger with no graph at all
+            with pytest.raises(errors.Unavailable):
+                await client.search("Example Coin")
+            assert (await client.graph_status()).available is False
 
-        await relay.up()  # the database comes back: the gateway connects and projects everything
-        await client.wait_projected(timeout=90)
-        assert (await client.graph_status()).projected_through == first[-1].log_index
+            await relay.up()  # the database comes back: the gateway connects and projects everything
+            await client.wait_projected(timeout=90)
+            assert (await client.graph_status()).projected_through == first[-1].log_index
 
-        await relay.down()  # a second outage, now with a connected store: the projection pauses
-        second = await push(client, key, 40)
-        await asyncio.sleep(1)
-        assert (await client.graph_status()).projected_through < second[-1].log_index
+            await relay.down()  # a second outage, now with a connected store: the projection pauses
+            second = await push(client, key, 40)
+            await asyncio.sleep(1)
+            assert (await client.graph_status()).projected_through < second[-1].log_index
 
-        await relay.up()
-        status = await client.wait_projected(timeout=90)  # up to the ledger's end: the second outage's last
-        assert status.projected_through == second[-1].log_index
-        hits = await client.search("Example Coin Exchange Ltd", page_size=500)
-        assert len(hits.hits) == 80  # every record of both outages, each once
+            await relay.up()
+            status = await client.wait_projected(timeout=90)  # up to the ledger's end: the second outage's last
+            assert status.projected_through == second[-1].log_index
+            hits = await client.search("Example Coin Exchange Ltd", page_size=500)
+            assert len(hits.hits) == 80  # every record of both outages, each once
     finally:
-        await client.close()
-        await gateway.stop(1)
         if relay.server is not None and relay.server.is_serving():
             await relay.down()
         await database.stop()

@@ -8,11 +8,10 @@ import time
 
 import pytest
 
-from gateway import config, devca, errors, keys
-from gateway.client import AsyncClient, TlsFiles, sign_record
-from gateway.server import Gateway
+from gateway import config, errors
+from gateway.client import sign_record
 from regulink.v1 import exchange_pb2
-from tests.e2e.conftest import make_record
+from tests.e2e.conftest import gateway_env, make_record
 
 RATE, BURST = 40, 20
 
@@ -21,16 +20,8 @@ RATE, BURST = 40, 20
 async def limited(tmp_path):
     settings = config.load(data_dir=tmp_path, listen="127.0.0.1:0", origin="limits.test/log", graph="none",
                            agency_rate=RATE, agency_burst=BURST, agency_max_streams=1)
-    gateway = Gateway(settings)
-    gateway.registry.add_agency("fsa-jp", "Financial Services Agency", "regulator", "JP")
-    key = keys.generate()
-    gateway.registry.add_key("fsa-jp", keys.raw_public_key(key))
-    port = await gateway.start()
-    devca.issue_client(settings.tls, "fsa-jp")
-    client = AsyncClient.connect(f"localhost:{port}", TlsFiles.for_agency(settings.tls, "fsa-jp"))
-    yield gateway, client, key
-    await client.close()
-    await gateway.stop(1)
+    async with gateway_env(settings) as env:
+        yield env.gateway, env.client("fsa-jp"), env.signing["fsa-jp"]
 
 
 async def test_unary_calls_over_the_rate_are_refused_and_leave_no_trace(limited):
