@@ -257,7 +257,7 @@ def rebuild(
     Also how to move to Neo4j: regulink graph rebuild --graph neo4j://neo4j.internal:7687
     """
     from gateway.ledger.store import LedgerStore
-    from gateway.projection import ledger_items
+    from gateway.projection_worker import ledger_items
     from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
     from graph.projector import Projector
     from graph.store import GraphStore

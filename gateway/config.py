@@ -50,6 +50,9 @@ class Settings:
     agency_rate: int = 0
     agency_burst: int = 10_000
     agency_max_streams: int = 16
+    # Seconds the graph projection may fail at one place before it is reported stuck (an alarm:
+    # GetGraphStatus, metrics, the regulink.graph.Freshness health status).
+    projection_stuck_seconds: int = 60
 
     @property
     def tls(self) -> Path:
@@ -87,6 +90,8 @@ class Settings:
             raise ConfigError("graph must be embedded, none, or a bolt:// / neo4j:// URI")
         if self.agency_rate < 0 or self.agency_burst < 1 or self.agency_max_streams < 0:
             raise ConfigError("agency_rate and agency_max_streams must be 0 (no limit) or more, agency_burst at least 1")
+        if self.projection_stuck_seconds < 1:
+            raise ConfigError("projection_stuck_seconds must be at least 1")
         if self.verify_workers < -1:
             raise ConfigError("verify_workers must be -1 (one per core), 0 (none) or a number of processes")
         return self

@@ -10,6 +10,11 @@
     regulink_projection_watermark                          last ledger index in the graph (-1: none)
     regulink_projection_lag                                ledger entries not yet in the graph
     regulink_graph_up                                      1 when the graph store is attached
+    regulink_projection_stuck                              1 when the projection has failed at one place
+                                                           for projection_stuck_seconds (an alarm)
+    regulink_projection_failing_seconds                    how long it has not advanced (0 while it does)
+    regulink_projector_up                                  1 while the projector process runs
+    regulink_projector_restarts_total                      times the projector process had to be restarted
 
 Labels are bounded by code or by the registry: RPC and query names, gRPC code
 names, error reasons, and the calling agency (its mTLS identity, checked
@@ -33,7 +38,7 @@ from collections.abc import Callable, Iterator
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from gateway.errors import RegulinkError
@@ -86,6 +91,17 @@ class _LiveState(Collector):
         yield GaugeMetricFamily("regulink_projection_lag",
                                 "Ledger entries not yet projected into the graph (ledger size - projected).",
                                 value=lag)
+        failing_since = projection.failing_since if projection is not None else None
+        yield GaugeMetricFamily("regulink_projection_stuck",
+                                "1 when the projection has failed at one place for projection_stuck_seconds.",
+                                value=1 if projection is not None and projection.stuck else 0)
+        yield GaugeMetricFamily("regulink_projection_failing_seconds",
+                                "Seconds since the projection last could not advance (0 while it advances).",
+                                value=max(0.0, time.time() - failing_since) if failing_since else 0)
+        yield GaugeMetricFamily("regulink_projector_up", "1 while the projector process runs.",
+                                value=1 if projection is not None and projection.running else 0)
+        yield CounterMetricFamily("regulink_projector_restarts", "Times the projector process was restarted.",
+                                  value=projection.restarts if projection is not None else 0)
 
 
 class Metrics:

@@ -1,102 +1,163 @@
-"""Feeds the ledger to the graph projector: after every append, and on start to catch up.
+"""The gateway's side of the projection: a projector process it starts, wakes, follows and restarts.
 
-The ledger is the source of truth; the graph follows it. When the graph
-store is down, ingestion goes on (records are acknowledged into the ledger)
-and the projection retries with back-off, then catches up from its
-watermark. `lag` says how far behind it is.
+The ledger is the source of truth; the graph follows it in a process of its
+own (gateway.projection_worker), so projecting never takes the serving
+loop's time. When the graph store is down, ingestion goes on (records are
+acknowledged into the ledger), the projector retries with back-off and then
+catches up from its watermark. `lag` says how far behind it is; `stuck`
+says it has failed at the same place for `stuck_after` seconds, which is an
+alarm (metrics, GetGraphStatus, the health of `FRESHNESS`), not just a
+growing number.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
-from gateway.admission import parse_record
-from gateway.errors import RegulinkError
-from gateway.ledger.store import LedgerStore
-from graph.projector import LedgerItem, Projector
-from graph.store import GraphStore
-from regulink.v1 import envelope_pb2
+import orjson
+
+from graph.embedded import BoltEndpoint
 
 log = logging.getLogger("regulink.projection")
-BATCH = 1000
-
-
-def ledger_items(entries) -> list[LedgerItem]:
-    items = []
-    for entry in entries:
-        if entry.envelope is None:
-            continue  # purged by lawful erasure: nothing left to project
-        try:
-            record = parse_record(envelope_pb2.Envelope.FromString(entry.envelope).payload)
-        except (RegulinkError, ValueError):
-            log.error("ledger entry %d does not parse; skipped", entry.log_index)
-            continue
-        items.append(LedgerItem(entry.log_index, entry.accepted_ms, record))
-    return items
+RESTART_DELAYS = (0.5, 1, 2, 5, 10, 30)  # seconds before restarting a projector that died, in turn
 
 
 class Projection:
-    def __init__(self, ledger_path: Path, store: GraphStore, ledger_size: Callable[[], int]) -> None:
-        self.store = store
-        self.projector = Projector(store)
-        self._ledger = LedgerStore(ledger_path)  # its own connection: reads beside the sequencer's writes
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self.watermark = -1
+    def __init__(self, ledger_path: Path, endpoint: BoltEndpoint, ledger_size: Callable[[], int], *,
+                 stuck_after: float = 60.0, log_level: str = "INFO", log_format: str = "text") -> None:
+        self.ledger_path = ledger_path
+        self.endpoint = endpoint
         self.ledger_size = ledger_size
-        self.last_error: str | None = None
+        self.stuck_after = stuck_after
+        self._log = {"log_level": log_level, "log_format": log_format}
+        self.watermark = -1
+        self.last_error: str | None = None  # for the operator: may quote a record's content
+        self.error_kind: str | None = None  # what any agency may be told: the class of the failure
+        self.failing_since: float | None = None  # wall time since which it has not advanced
+        self.restarts = 0
+        self._process: asyncio.subprocess.Process | None = None
+        self._task: asyncio.Task | None = None
+        self._woken = False  # a wake-up is on its way and not yet answered: no need for another
+        self._reported = asyncio.Event()
 
     @property
     def lag(self) -> int:
         """Ledger entries not yet in the graph."""
         return max(0, self.ledger_size() - 1 - self.watermark)
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.returncode is None
+
+    @property
+    def public_error(self) -> str:
+        """Why it is not advancing, in words that quote no record (every agency may ask)."""
+        if not self.error_kind:
+            return ""
+        return f"the projection cannot advance past ledger entry {self.watermark + 1} ({self.error_kind})"
+
+    @property
+    def stuck(self) -> bool:
+        return self.failing_since is not None and time.time() - self.failing_since >= self.stuck_after
+
     def wake(self) -> None:
-        self._wake.set()
+        """The ledger grew: tell the projector (at most one wake-up in flight)."""
+        process = self._process
+        if self._woken or process is None or process.stdin is None or process.stdin.is_closing():
+            return
+        self._woken = True
+        process.stdin.write(b"\n")
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="projection")
+        """Start the projector process (running when this returns) and follow it."""
+        await self._spawn()
+        self._task = asyncio.create_task(self._supervise(), name="projection")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Close the projector's stdin (it finishes its batch and leaves), kill it after `grace`."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        self._ledger.close()
-
-    async def catch_up(self) -> int:
-        """Project everything in the ledger now; returns the watermark."""
-        self.watermark = await self.store.watermark()
-        while True:
-            entries = await asyncio.to_thread(self._ledger.entries, self.watermark + 1, BATCH)
-            if not entries:
-                return self.watermark
-            items = ledger_items(entries)
-            if items:
-                self.watermark = await self.projector.apply(items)
-            if self.watermark < entries[-1].log_index:
-                # A batch of purged/unparsable entries only: move the watermark past them.
-                self.watermark = entries[-1].log_index
-                await self.store.set_watermark(self.watermark)
-
-    async def _run(self) -> None:
-        delay = 0.5
-        while True:
+        process = self._process
+        if process is not None and process.returncode is None:
+            if process.stdin is not None:
+                process.stdin.close()
             try:
-                await self.catch_up()
-                self.last_error = None
-                delay = 0.5
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=5)
-                except TimeoutError:
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # graph down: keep the ledger going, retry later
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("projection paused (%s); retrying in %.1fs", self.last_error, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30)
+                await asyncio.wait_for(process.wait(), grace)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+    async def wait_for(self, predicate: Callable[[Projection], bool], timeout: float) -> bool:
+        """Wait until a report makes `predicate` true (tests, the rebuild command)."""
+        deadline = time.monotonic() + timeout
+        while not predicate(self):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._reported.clear()
+            try:
+                await asyncio.wait_for(self._reported.wait(), remaining)
+            except TimeoutError:
+                return predicate(self)
+        return True
+
+    # -- the child ---------------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        attempt = 0
+        while True:
+            began = time.monotonic()
+            code = await self._follow_until_exit()
+            if time.monotonic() - began > 60:
+                attempt = 0  # it ran well for a while: start the back-off afresh
+            delay = RESTART_DELAYS[min(attempt, len(RESTART_DELAYS) - 1)]
+            attempt += 1
+            self.restarts += 1
+            self.last_error = f"the projector process exited with code {code}; restarting in {delay:g}s"
+            self.error_kind = "projector exited"
+            if self.failing_since is None:
+                self.failing_since = time.time()
+            log.error("%s", self.last_error)
+            self._reported.set()
+            await asyncio.sleep(delay)
+            await self._spawn()
+
+    async def _spawn(self) -> None:
+        self._process = process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "gateway.projection_worker",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )
+        assert process.stdin is not None
+        settings = {"ledger": str(self.ledger_path), "graph": asdict(self.endpoint), **self._log}
+        process.stdin.write(orjson.dumps(settings) + b"\n")
+        self._woken = False
+
+    async def _follow_until_exit(self) -> int:
+        process = self._process
+        assert process is not None and process.stdout is not None
+        try:
+            async for line in process.stdout:
+                self._follow(orjson.loads(line))
+            return await process.wait()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an unreadable report: the child is not ours to trust any more
+            log.error("projector report unreadable (%s); restarting it", exc)
+            process.kill()
+            return await process.wait()
+
+    def _follow(self, report: dict) -> None:
+        self._woken = False
+        if report["watermark"] >= 0 or self.watermark < 0:
+            self.watermark = report["watermark"]
+        self.last_error = report["error"]
+        self.error_kind = report.get("error_kind")
+        self.failing_since = report["failing_since"]
+        self._reported.set()

@@ -10,7 +10,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from gateway import devca, keys
+from gateway import devca, keys, logs
 from gateway.admission import Limits
 from gateway.limits import AgencyLimits
 from gateway.audit import AuditLog
@@ -60,6 +60,11 @@ def ensure_material(settings: Settings) -> FirstRun:
     return first
 
 
+# A health-check name of its own: NOT_SERVING while the graph is absent or its projection
+# stuck, for clients and load balancers that need fresh answers (docs/observability.md).
+FRESHNESS = "regulink.graph.Freshness"
+
+
 class Gateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -81,6 +86,7 @@ class Gateway:
         self.graph_store: GraphStore | None = None
         self.projection: Projection | None = None
         self._graph_task: asyncio.Task | None = None
+        self._freshness_task: asyncio.Task | None = None
         self.metrics = Metrics(lambda: self.ledger.size, lambda: self.projection, settings.graph != "none")
         self.metrics_port: int | None = None
 
@@ -125,8 +131,27 @@ class Gateway:
         store = await GraphStore.connect(endpoint)
         await store.setup()
         self.graph_store = store
-        self.projection = Projection(self.settings.ledger_path, store, lambda: self.ledger.size)
+        root = logging.getLogger()
+        self.projection = Projection(
+            self.settings.ledger_path, endpoint, lambda: self.ledger.size,
+            stuck_after=self.settings.projection_stuck_seconds, log_level=logging.getLevelName(root.level),
+            log_format="json" if any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers) else "text")
         await self.projection.start()
+
+    def graph_fresh(self) -> bool:
+        """The graph is attached and its projection advancing (not stuck, projector alive)."""
+        projection = self.projection
+        return projection is not None and projection.running and not projection.stuck
+
+    async def _set_freshness(self) -> None:
+        status = health_pb2.HealthCheckResponse
+        await self.health.set(FRESHNESS, status.SERVING if self.graph_fresh() else status.NOT_SERVING)
+
+    async def _watch_freshness(self) -> None:
+        """Health of FRESHNESS follows the projection: a stuck one turns NOT_SERVING within a second."""
+        while True:
+            await asyncio.sleep(1)
+            await self._set_freshness()
 
     def _credentials(self) -> grpc.ServerCredentials:
         tls = self.settings.tls
@@ -153,15 +178,21 @@ class Gateway:
         reflection.enable_server_reflection(names, self.server)
         self.port = self.server.add_secure_port(self.settings.listen, self._credentials())
         await self.sequencer.start()
-        await self._start_graph()
+        # The signature workers warm up while the graph starts, both before the port serves:
+        # no first stream waits for a worker to start (issue 12: it took 10-14 s).
+        await asyncio.gather(self._start_graph(), self.verifier.warm())
         await self.server.start()
         for name in ["", *(d.full_name for d, _ in SERVICES)]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        await self._set_freshness()
+        self._freshness_task = asyncio.create_task(self._watch_freshness(), name="graph-freshness")
         log.info("gateway listening on port %s, log %s at size %d", self.port, self.ledger.origin, self.ledger.size)
         return self.port
 
     async def stop(self, grace: float = 5.0) -> None:
         """NOT_SERVING first, then finish in-flight calls and receipts, then close."""
+        if self._freshness_task is not None:
+            self._freshness_task.cancel()
         await self.health.enter_graceful_shutdown()
         if self.server is not None:
             await self.server.stop(grace)

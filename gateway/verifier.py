@@ -5,7 +5,8 @@ so a stream's envelopes are checked in worker processes, each with its own
 read-only view of the registry (refreshed when the registry changes). A
 single envelope (unary Submit) is checked in the event loop: a round trip to
 a worker would cost more than the check. Each stream message goes to one
-worker whole; several messages of a stream are checked at once.
+worker whole; several messages of a stream are checked at once. The workers
+are started and warmed when the gateway starts (`Verifier.warm`), not on first use.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 from gateway.admission import Limits, admit
@@ -41,12 +43,16 @@ def admit_or_error(envelope: envelope_pb2.Envelope, caller: str, registry: Snaps
 
 _worker_registry: Registry | None = None
 _worker_limits: Limits | None = None
+_worker_ready: Barrier | None = None  # one for all the workers
+
+WARM_TIMEOUT = 120  # seconds for every worker to start; past it the gateway does not start
 
 
-def _init_worker(registry_path: str, limits: Limits) -> None:
-    global _worker_registry, _worker_limits
+def _init_worker(registry_path: str, limits: Limits, ready: Barrier) -> None:
+    global _worker_registry, _worker_limits, _worker_ready
     _worker_registry = Registry(Path(registry_path))
     _worker_limits = limits
+    _worker_ready = ready
     # Let go of the gateway's stdout (whoever reads it waits for every holder to close it).
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -75,6 +81,17 @@ def _admit_in_worker(message: bytes, caller: str) -> list[Admitted] | InvalidArg
     return admit_message(message, caller, _worker_registry.snapshot(), _worker_limits)
 
 
+def _warm_in_worker() -> int:
+    """An admission of an empty message (registry snapshot, protobuf parsing), then wait for every other worker.
+
+    A worker waiting at the barrier takes no other task, so the N warm-up tasks run in N distinct workers.
+    """
+    assert _worker_ready is not None
+    _admit_in_worker(exchange_pb2.SubmitStreamRequest().SerializeToString(), "")
+    _worker_ready.wait(WARM_TIMEOUT)  # BrokenBarrierError past it: the gateway's start fails and says so
+    return os.getpid()
+
+
 # -- gateway side ----------------------------------------------------------------------------
 
 
@@ -86,6 +103,10 @@ def worker_count(setting: int) -> int:
     return cores if cores > 1 else 0
 
 
+class WorkersNotReady(Exception):
+    """Not a RuntimeError (as BrokenExecutor is), which `regulink serve` takes for a port it cannot listen on."""
+
+
 class Verifier:
     def __init__(self, limits: Limits, registry_path: Path, workers: int) -> None:
         self.limits = limits
@@ -93,12 +114,30 @@ class Verifier:
         self._pool: ProcessPoolExecutor | None = None
         if workers > 0:
             # spawn, not fork: the gateway process runs gRPC threads that must not be forked.
+            context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
                 workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=context,
                 initializer=_init_worker,
-                initargs=(str(registry_path), limits),
+                initargs=(str(registry_path), limits, context.Barrier(workers)),
             )
+
+    async def warm(self) -> None:
+        """Start every worker and have each do one admission, so the first stream after a start is not slowed.
+
+        With spawn, the pool starts a worker per task submitted while none is idle: N tasks start the N
+        workers, and each task waits at a barrier of N until all N have run it (see _warm_in_worker).
+        """
+        if self._pool is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            pids = await asyncio.gather(*(loop.run_in_executor(self._pool, _warm_in_worker)
+                                          for _ in range(self.workers)))
+        except (BrokenExecutor, threading.BrokenBarrierError) as exc:
+            raise WorkersNotReady(f"the {self.workers} signature workers did not start ({exc}); "
+                                  "see their messages above") from exc
+        assert len(set(pids)) == self.workers, pids
 
     async def admit_message(self, message: bytes, caller: str, registry: Snapshot) -> list[Admitted] | InvalidArgument:
         """Parse and check one stream message; in a worker when there are workers.

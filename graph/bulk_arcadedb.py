@@ -48,7 +48,7 @@ def _pieces(lines: Iterable[bytes], size: int) -> Iterator[bytes]:
 
 
 async def load(endpoint: BoltEndpoint, entities: dict[str, list[dict]], edges: dict[str, list[dict]],
-               records: list[dict], blocks: list[str], named: list[dict],
+               records: list[dict], pages: list[dict], blocks: list[str], named: list[dict],
                ensure_node_type) -> None:
     """Load a folded graph into an empty ArcadeDB database (see the module docstring)."""
     for label in entities:
@@ -60,9 +60,9 @@ async def load(endpoint: BoltEndpoint, entities: dict[str, list[dict]], edges: d
     for rows in entities.values():
         for row in rows:
             position[row["key"]] = len(position)
-    first_block = len(position) + len(records)
+    first_block = len(position) + len(records) + len(pages)
     block_position = {key: first_block + n for n, key in enumerate(blocks)}
-    vertices = len(position) + len(records) + len(blocks)
+    vertices = first_block + len(blocks)
     edge_count = sum(map(len, edges.values())) + sum(len(row["blocks"]) for row in named)
 
     def vertex_lines() -> Iterator[bytes]:
@@ -73,6 +73,8 @@ async def load(endpoint: BoltEndpoint, entities: dict[str, list[dict]], edges: d
                 yield dumps({"@type": "vertex", "@class": type_name, **row})
         for row in records:
             yield dumps({"@type": "vertex", "@class": "Record", **row})
+        for row in pages:
+            yield dumps({"@type": "vertex", "@class": "SrcPage", **row})
         for key in blocks:
             yield dumps({"@type": "vertex", "@class": "NameBlock", "key": key})
 

@@ -11,6 +11,8 @@ the same, and a common name costs nothing at ingest.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from graph import names
 from graph.view import EdgeView, NodeView
 
@@ -34,8 +36,12 @@ def source_names(sources) -> list[tuple[str, dict]]:
 
 
 def blocks(sources) -> set[str]:
+    return name_blocks(name for name, _ in source_names(sources))
+
+
+def name_blocks(found_names: Iterable[str]) -> set[str]:
     keys: set[str] = set()
-    for name, _ in source_names(sources):
+    for name in found_names:
         keys |= names.block_keys(name)
     return keys
 

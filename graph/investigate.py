@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from graph import queries, resolve
+from graph import provenance, queries, resolve
 from graph import candidates
 from graph.project import case_key, identifier_key
 from graph.store import GraphStore
-from graph.view import EdgeView, NodeView, Subgraph, edge_view, node_view
+from graph.view import EdgeView, NodeView, Subgraph, edge_view, node_view, visible_sources
 from graph import names as name_match
 
 FANOUT = 200
@@ -40,8 +40,8 @@ class Window:
     def keep(self, view):
         if view is None or (not self.since_ms and not self.until_ms):
             return view
-        view.sources = [s for s in view.sources if (not self.since_ms or s["seen_ms"] >= self.since_ms)
-                        and (not self.until_ms or s["seen_ms"] <= self.until_ms)]
+        view.only([s for s in view.sources if (not self.since_ms or s["seen_ms"] >= self.since_ms)
+                   and (not self.until_ms or s["seen_ms"] <= self.until_ms)])
         return view if view.sources else None
 
 
@@ -77,9 +77,10 @@ class Investigator:
         if not keys:
             return {}
         rows = await self.store.read(queries.NODES_BY_KEY, keys=keys, agency=viewer)
+        await self._widen(rows, viewer, NODE)
         views = {}
         for row in rows:
-            view = window.keep(node_view(row["key"], row["labels"], row["src"], viewer))
+            view = window.keep(_node(row, viewer))
             if view is not None:
                 views[row["key"]] = view
         return views
@@ -91,6 +92,7 @@ class Investigator:
                       fanout: int = FANOUT) -> tuple[dict[str, list[tuple[str, EdgeView]]], dict[str, NodeView], bool]:
         """Neighbours of each key: origin -> [(neighbour key, edge)], the neighbour views, whether a hub was cut."""
         rows = await self.store.read(queries.EXPAND, keys=keys, agency=viewer, fanout_plus_one=fanout + 1)
+        await self._widen(rows, viewer, NODE, EXPANDED_EDGE)
         return _neighbours(rows, viewer, edge_types, window, fanout)
 
     async def _expand_twice(self, key: str, viewer: str, edge_types: list[str], window: Window,
@@ -104,13 +106,15 @@ class Investigator:
         rows = await self.store.read(queries.EXPAND_TWICE, key=key, agency=viewer, fanout_plus_one=fanout + 1)
         if not rows:
             return None, None, None  # no visible neighbour (or no visible start): the caller asks plainly
-        start = window.keep(node_view(key, rows[0]["alabels"], rows[0]["asrc"], viewer))
-        first = _neighbours([{**row, "origin": key} for row in rows], viewer, edge_types, window, fanout)
+        rows = [{**row, "origin": key} for row in rows]
         around: dict[str, list] = {}
         for row in rows:
             around.setdefault(row["key"], row["around"])  # two links to one neighbour carry the same list
-        second_rows = [{"origin": origin, "source": item[0], "type": item[1], "rsrc": item[2], "key": item[3],
-                        "labels": item[4], "src": item[5]} for origin, items in around.items() for item in items]
+        second_rows = [dict(zip(_AROUND, item), origin=origin) for origin, items in around.items() for item in items]
+        await self._widen(rows[:1], viewer, START)
+        await self._widen(rows + second_rows, viewer, NODE, EXPANDED_EDGE)
+        start = window.keep(node_view(key, rows[0]["alabels"], rows[0]["asrc"], viewer, rows[0]["acounts"]))
+        first = _neighbours(rows, viewer, edge_types, window, fanout)
         return start, first, second_rows
 
     async def _edges_among(self, subgraph: Subgraph, viewer: str, edge_types: list[str], window: Window,
@@ -119,8 +123,9 @@ class Investigator:
         keys = list(subgraph.nodes) if keys is None else keys
         if len(keys) < 2:
             return
-        _add_edges(subgraph, await self.store.read(queries.EDGES_AMONG, keys=keys, agency=viewer), viewer,
-                   edge_types, window)
+        rows = await self.store.read(queries.EDGES_AMONG, keys=keys, agency=viewer)
+        await self._widen(rows, viewer, EDGE)
+        _add_edges(subgraph, rows, viewer, edge_types, window)
 
     async def _add_candidates(self, subgraph: Subgraph, key: str, viewer: str, edge_types: list[str]) -> None:
         """POSSIBLY_SAME_AS candidates of one entity of the answer, from names the viewer may read."""
@@ -133,6 +138,7 @@ class Investigator:
             return
         rows = await self.store.read(queries.BLOCK_MEMBERS, blocks=sorted(blocks), agency=viewer,
                                      cap_plus_one=candidates.BLOCK_CAP + 1)
+        await self._widen(rows, viewer, NODE)
         per_block: dict[str, list[dict]] = {}
         for row in rows:
             per_block.setdefault(row["block"], []).append(row)
@@ -142,7 +148,7 @@ class Investigator:
                 continue  # too common a word to suggest anything
             for row in members:
                 if row["key"] != key and row["key"] not in others:
-                    view = node_view(row["key"], row["labels"], row["src"], viewer)
+                    view = _node(row, viewer)
                     if view is not None and view.type == entity.type:
                         others[row["key"]] = view
         found = [e for e in (candidates.candidate_edge(entity, o) for o in others.values()) if e is not None]
@@ -159,8 +165,51 @@ class Investigator:
         if not others:
             return set()
         rows = await self.store.read(queries.EDGES_AMONG, keys=[key, *others], agency=viewer)
-        return {frozenset((r["source"], r["target"])) for r in rows
-                if r["type"] in DECISIONS and edge_view(r["source"], r["type"], r["target"], r["rsrc"], viewer)}
+        rows = [r for r in rows if r["type"] in DECISIONS]
+        await self._widen(rows, viewer, EDGE)
+        return {frozenset((r["source"], r["target"])) for r in rows if _edge(r, viewer)}
+
+    async def _widen(self, rows: list[dict], viewer: str, *specs: RowElement) -> None:
+        """Give each paged element of the rows enough sources the viewer may read to show.
+
+        A row carries an element's head (graph.provenance.HEAD entries). For
+        the rare element with more (a hub) whose head shows the viewer fewer
+        than SHOWN, its overflow pages the viewer may read are fetched, a few
+        at a time in page order, and their readable entries appended to the
+        row's sources; counts come from the element's tally, never from here.
+        """
+        short: dict[str, list] = {}  # element id -> [pages, visible so far, [(row, field)]]
+        for row in rows:
+            for element_id, src_field, pages_field in specs:
+                pages = row.get(pages_field) or 0
+                if not pages:
+                    continue
+                element = element_id(row)
+                if element not in short:
+                    short[element] = [pages, len(visible_sources(row[src_field], viewer)), []]
+                short[element][2].append((row, src_field))
+        wanted = {e: v for e, v in short.items() if v[1] < SHOWN}
+        first = 1
+        step = 4
+        extra: dict[str, list[str]] = {e: [] for e in wanted}
+        while wanted:
+            keys = [provenance.page_key(e, p) for e, (pages, _, _) in wanted.items()
+                    for p in range(first, min(pages, first + step - 1) + 1)]
+            if not keys:
+                break
+            for page in await self.store.read(queries.VISIBLE_PAGES, keys=keys, agency=viewer):
+                element = provenance.page_element(page["key"])
+                state = wanted[element]
+                for text in page["src"]:
+                    if state[1] < SHOWN and visible_sources([text], viewer):
+                        extra[element].append(text)
+                        state[1] += 1
+            first += step
+            step *= 4
+            wanted = {e: v for e, v in wanted.items() if v[1] < SHOWN and v[0] >= first}
+        for element, texts in extra.items():
+            for row, src_field in short[element][2]:
+                row[src_field] = [*row[src_field], *texts]
 
     # -- questions ----------------------------------------------------------------------------------
 
@@ -173,8 +222,9 @@ class Investigator:
         if len(normalized) >= 2:
             rows = await self.store.read(queries.SEARCH_NAMES, q=normalized, agency=viewer, skip=0,
                                          limit=(offset + limit) * 4 + 50)
+            await self._widen(rows, viewer, NODE)
             for row in rows:
-                view = node_view(row["key"], row["labels"], row["src"], viewer)
+                view = _node(row, viewer)
                 if view is None or any(h[0].key == view.key for h in hits):
                     continue
                 # The hit must come from a name the viewer may see, not from a hidden source's name.
@@ -263,6 +313,7 @@ class Investigator:
         members = list(subgraph.nodes)
         for i in range(0, len(members), _CHUNK):
             rows = await self.store.read(queries.EDGES_OUT, keys=members[i:i + _CHUNK], agency=viewer)
+            await self._widen(rows, viewer, EDGE)
             _add_edges(subgraph, rows, viewer, [], Window())  # links leaving the case are dropped by add_edge
         return subgraph
 
@@ -322,8 +373,9 @@ class Investigator:
         while len(found) < offset + limit:
             rows = await self.store.read(queries.OVERLAP_CANDIDATES, min_agencies=max(2, min_agencies),
                                          agency=viewer, skip=skip, limit=500)
+            await self._widen(rows, viewer, NODE)
             for row in rows:
-                view = node_view(row["key"], row["labels"], row["src"], viewer)
+                view = _node(row, viewer)
                 if view is None or (types and view.type not in types):
                     continue
                 agencies = view.agencies  # counted from visible sources only
@@ -394,6 +446,28 @@ class Investigator:
 
 
 DECISIONS = frozenset({"SAME_AS", "NOT_SAME_AS"})
+SHOWN = provenance.HEAD  # sources shown of one element; its count says how many the viewer may read
+
+# Where a row holds an element: (its element id, the row's sources field, the row's page-count field).
+RowElement = tuple[Callable[[dict], str], str, str]
+NODE: RowElement = (lambda row: provenance.node_id(row["key"]), "src", "pages")
+START: RowElement = (lambda row: provenance.node_id(row["origin"]), "asrc", "apages")
+EDGE: RowElement = (lambda row: provenance.edge_id(row["source"], row["type"], row["target"]), "rsrc", "rpages")
+# An expansion row's link: from `source` (its start node) to whichever of origin and neighbour is not it.
+EXPANDED_EDGE: RowElement = (
+    lambda row: provenance.edge_id(row["source"], row["type"],
+                                   row["key"] if row["source"] == row["origin"] else row["origin"]),
+    "rsrc", "rpages")
+# The fields of one second-hop item of queries.EXPAND_TWICE.
+_AROUND = ("source", "type", "rsrc", "rpages", "rcounts", "key", "labels", "src", "pages", "counts")
+
+
+def _node(row: dict, viewer: str) -> NodeView | None:
+    return node_view(row["key"], row["labels"], row["src"], viewer, row.get("counts"))
+
+
+def _edge(row: dict, viewer: str) -> EdgeView | None:
+    return edge_view(row["source"], row["type"], row["target"], row["rsrc"], viewer, row.get("rcounts"))
 
 
 def _add_edges(subgraph: Subgraph, rows: list[dict], viewer: str, edge_types: list[str], window: Window) -> None:
@@ -401,7 +475,7 @@ def _add_edges(subgraph: Subgraph, rows: list[dict], viewer: str, edge_types: li
     for row in rows:
         if edge_types and row["type"] not in edge_types:
             continue
-        edge = window.keep(edge_view(row["source"], row["type"], row["target"], row["rsrc"], viewer))
+        edge = window.keep(_edge(row, viewer))
         if edge is not None:
             subgraph.add_edge(edge)
 
@@ -421,8 +495,8 @@ def _neighbours(rows: list[dict], viewer: str, edge_types: list[str], window: Wi
         if edge_types and row["type"] not in edge_types:
             continue
         source, target = (origin, row["key"]) if row["source"] == origin else (row["key"], origin)
-        edge = window.keep(edge_view(source, row["type"], target, row["rsrc"], viewer))
-        neighbour = views.get(row["key"]) or window.keep(node_view(row["key"], row["labels"], row["src"], viewer))
+        edge = window.keep(edge_view(source, row["type"], target, row["rsrc"], viewer, row["rcounts"]))
+        neighbour = views.get(row["key"]) or window.keep(_node(row, viewer))
         if edge is None or neighbour is None:
             continue
         views[row["key"]] = neighbour

@@ -21,8 +21,8 @@ import orjson
 from graph import candidates, provenance
 from graph import names as name_keys
 from graph.project import Contribution, contribution
+from graph.provenance import Element
 from graph.store import GraphStore, WriteBatch
-from graph.visibility import EVERYONE
 from regulink.v1 import records_pb2
 
 Triple = tuple[str, str, str]
@@ -43,14 +43,40 @@ class _WorkingSet:
     """The part of the graph a batch touches, loaded once, changed in memory, written once."""
 
     def __init__(self) -> None:
-        self.records: dict[str, dict | None] = {}
-        self.nodes: dict[str, tuple[str, dict[str, dict]] | None] = {}
-        self.edges: dict[Triple, dict[str, dict] | None] = {}
-        self.loaded_labels: dict[str, str] = {}
-        self.loaded_edges: set[Triple] = set()
+        self.records: dict[str, dict] = {}
+        self.nodes: dict[str, Element] = {}
+        self.edges: dict[Triple, Element] = {}
+        self.pages: dict[str, dict[str, dict]] = {}  # page key -> entries; loaded (maybe empty) or new
+        self.stored_pages: set[str] = set()  # page keys present in the database
         self.touched_nodes: set[str] = set()
         self.touched_edges: set[Triple] = set()
+        self.touched_pages: set[str] = set()
         self.touched_records: set[str] = set()
+        self.stored_records: set[str] = set()
+
+    def take(self, element: Element, element_id: str, page: int, record: str) -> None:
+        """Remove a record's entry from the page it was put on."""
+        entries = element.head if page == 0 else self.pages[provenance.page_key(element_id, page)]
+        entry = entries.pop(record, None)
+        if entry is not None:
+            element.tally.remove(entry)
+        if page:
+            self.touched_pages.add(provenance.page_key(element_id, page))
+
+    def put(self, element: Element, element_id: str, entry: dict) -> int:
+        """Add an entry where there is room: the head, else the last page, else a new page; returns the page."""
+        element.tally.add(entry)
+        if len(element.head) < provenance.HEAD:
+            element.head[entry["record"]] = entry
+            return 0
+        key = provenance.page_key(element_id, element.pages)
+        if not element.pages or len(self.pages[key]) >= provenance.PAGE:
+            element.pages += 1
+            key = provenance.page_key(element_id, element.pages)
+            self.pages[key] = {}
+        self.pages[key][entry["record"]] = entry
+        self.touched_pages.add(key)
+        return element.pages
 
 
 class Projector:
@@ -65,13 +91,12 @@ class Projector:
             return watermark
         plans = [(item, self._plan(item)) for item in items]
         work = await self._load(plans)
-        for item, (removals, adds) in plans:
+        for _item, (removals, adds) in plans:
             for key in removals:
                 self._remove_record(work, key)
             if adds is not None:
                 self._add(work, adds)
         batch = self._batch(work)
-        self._name_blocks(work, batch)
         batch.watermark = items[-1].log_index
         await self.store.write(batch)
         return batch.watermark
@@ -98,7 +123,6 @@ class Projector:
                 last = item.log_index
             progress(last + 1)
         batch = self._batch(work)
-        self._name_blocks(work, batch)
         await self.store.set_watermark(-1)  # the layout mark first: a partial load is known as ours
         await self.store.write_fresh(batch, chunk)
         await self.store.set_watermark(last)
@@ -118,22 +142,32 @@ class Projector:
         return removals, contribution(record, item.log_index, item.accepted_ms)
 
     async def _load(self, plans) -> _WorkingSet:
+        """Read what the batch touches: its records' states, their elements, and only the pages it needs."""
         work = _WorkingSet()
         record_keys = {k for _, (removals, _) in plans for k in removals}
         work.records.update(await self.store.load_records(sorted(record_keys)))
+        work.stored_records = set(work.records)
         node_keys: set[str] = set()
         edge_keys: set[Triple] = set()
+        page_keys: set[str] = set()
         for state in work.records.values():
             node_keys.update(state["nodes"])
             edge_keys.update(state["edges"])
+            # The pages holding the entries a removal takes out.
+            page_keys.update(provenance.page_key(provenance.node_id(k), p) for k, p in state["nodes"].items() if p)
+            page_keys.update(provenance.page_key(provenance.edge_id(*t), p) for t, p in state["edges"].items() if p)
         for _, (_, adds) in plans:
             if adds is not None:
                 node_keys.update(adds.nodes)
                 edge_keys.update((e.source, e.type, e.target) for e in adds.edges.values())
         work.nodes.update(await self.store.load_nodes(sorted(node_keys)))
-        work.loaded_labels = {k: v[0] for k, v in work.nodes.items() if v}
         work.edges.update(await self.store.load_edges(sorted(edge_keys)))
-        work.loaded_edges = set(work.edges)
+        # The last page of an element that has pages: where its next entries go.
+        page_keys.update(provenance.page_key(provenance.node_id(k), e.pages) for k, e in work.nodes.items() if e.pages)
+        page_keys.update(provenance.page_key(provenance.edge_id(*t), e.pages) for t, e in work.edges.items() if e.pages)
+        stored = await self.store.load_pages(sorted(page_keys))
+        work.stored_pages = set(stored)
+        work.pages = {key: stored.get(key, {}) for key in page_keys}
         return work
 
     # -- applying ------------------------------------------------------------------------------
@@ -143,17 +177,17 @@ class Projector:
         state = work.records.get(key)
         if not state:
             return
-        for node_key in state["nodes"]:
-            node = work.nodes.get(node_key)
-            if node:
-                node[1].pop(key, None)
+        for node_key, page in state["nodes"].items():
+            element = work.nodes.get(node_key)
+            if element is not None:
+                work.take(element, provenance.node_id(node_key), page, key)
                 work.touched_nodes.add(node_key)
-        for triple in state["edges"]:
-            edge = work.edges.get(triple)
-            if edge:
-                edge.pop(key, None)
+        for triple, page in state["edges"].items():
+            element = work.edges.get(triple)
+            if element is not None:
+                work.take(element, provenance.edge_id(*triple), page, key)
                 work.touched_edges.add(triple)
-        work.records[key] = {"version": state["version"], "nodes": [], "edges": [], "retracted": True,
+        work.records[key] = {"version": state["version"], "nodes": {}, "edges": {}, "retracted": True,
                              "log_index": state.get("log_index", -1), "readers": [key.split("/", 1)[0]],
                              "case": ""}
         work.touched_records.add(key)
@@ -162,36 +196,28 @@ class Projector:
     def _add(work: _WorkingSet, adds: Contribution) -> None:
         source = adds.source
         stamp = source.stamp()
+        placed_nodes: dict[str, int] = {}
         for node in adds.nodes.values():
-            current = work.nodes.get(node.key)
-            if not current or (current[0] != node.label and not current[1]):
-                current = work.nodes[node.key] = (node.label, {})
-            current[1][source.record] = {**stamp, "facts": node.facts}
+            element = work.nodes.get(node.key)
+            if element is None:
+                element = work.nodes[node.key] = Element(node.label)
+            elif element.label != node.label and not element.tally.entries:
+                element.label = node.label  # nothing asserts it any more: the new record gives its type
+            placed_nodes[node.key] = work.put(element, provenance.node_id(node.key), {**stamp, "facts": node.facts})
             work.touched_nodes.add(node.key)
+        placed_edges: dict[Triple, int] = {}
         for edge in adds.edges.values():
             triple = (edge.source, edge.type, edge.target)
-            current = work.edges.get(triple)
-            if current is None:
-                current = work.edges[triple] = {}
-            current[source.record] = {**stamp, "facts": edge.facts}
+            element = work.edges.get(triple)
+            if element is None:
+                element = work.edges[triple] = Element(edge.type)
+            placed_edges[triple] = work.put(element, provenance.edge_id(*triple), {**stamp, "facts": edge.facts})
             work.touched_edges.add(triple)
         work.records[source.record] = {
             "version": source.version, "log_index": source.log_index, "retracted": False,
-            "readers": list(source.readers), "case": source.case,
-            "nodes": sorted(adds.nodes), "edges": sorted((e.source, e.type, e.target) for e in adds.edges.values()),
+            "readers": list(source.readers), "case": source.case, "nodes": placed_nodes, "edges": placed_edges,
         }
         work.touched_records.add(source.record)
-
-    @staticmethod
-    def _name_blocks(work: _WorkingSet, batch: WriteBatch) -> None:
-        """File every touched person and organization under its name blocks (graph.candidates)."""
-        for key in sorted(work.touched_nodes):
-            node = work.nodes.get(key)
-            if node and node[1] and node[0] in candidates.CANDIDATE_TYPES:
-                batch.named_nodes.append(key)
-                blocks = candidates.blocks(node[1])
-                if blocks:
-                    batch.named.append({"key": key, "blocks": sorted(blocks)})
 
     # -- writing ------------------------------------------------------------------------------------
 
@@ -200,62 +226,79 @@ class Projector:
         batch = WriteBatch()
         recreated: set[str] = set()
         for key in sorted(work.touched_nodes):
-            node = work.nodes.get(key)
-            loaded = work.loaded_labels.get(key)
-            if not node or not node[1]:
-                if loaded:
+            element = work.nodes[key]
+            if not element.tally.entries:
+                if element.stored_label:
                     batch.node_deletes.append(key)
                 continue
-            label, sources = node
-            if loaded and loaded != label:
+            row = _element_row(element, key=key, names=_names(element.tally), agency_count=len(element.tally.agencies))
+            if element.stored_label is None:
+                batch.node_creates[element.label].append(row)
+            elif element.stored_label != element.label:
                 batch.node_deletes.append(key)  # the entity changed type: recreate it under its new label
+                batch.node_creates[element.label].append(row)
                 recreated.add(key)
-            batch.node_upserts[label].append(_element_row(sources, key=key, names=_names(sources)))
-        for triple in sorted(work.touched_edges):
-            sources = work.edges.get(triple) or {}
-            source, rel_type, target = triple
-            row = {"source": source, "target": target}
-            if sources:
-                # An edge whose end node is recreated lost it with DETACH DELETE: create it again.
-                exists = triple in work.loaded_edges and not ({source, target} & recreated)
-                (batch.edge_updates if exists else batch.edge_creates)[rel_type].append(_element_row(sources, **row))
             else:
-                batch.edge_deletes[rel_type].append(row)
+                batch.node_updates.append(row)
+            _refile_names(batch, key, element, recreated)
+        for triple in sorted(work.touched_edges):
+            element = work.edges[triple]
+            source, rel_type, target = triple
+            ends = {"source": source, "target": target}
+            stored = element.stored_label is not None and not ({source, target} & recreated)
+            if not element.tally.entries:
+                if stored:
+                    batch.edge_deletes[rel_type].append(ends)
+                continue
+            # An edge whose end node is recreated lost it with DETACH DELETE: create it again.
+            (batch.edge_updates if stored else batch.edge_creates)[rel_type].append(_element_row(element, **ends))
+        for key in sorted(work.touched_pages):
+            entries = work.pages[key].values()
+            if not entries:
+                if key in work.stored_pages:
+                    batch.page_deletes.append(key)
+                continue
+            row = {"key": key, "readers": provenance.readers_of(entries), "src": provenance.encode_page(entries)}
+            (batch.page_updates if key in work.stored_pages else batch.page_creates).append(row)
         for key in sorted(work.touched_records):
             state = work.records[key]
-            batch.records.append({
+            nodes, edges = sorted(state["nodes"]), sorted(state["edges"])
+            row = {
                 "key": key, "version": state["version"], "log_index": state.get("log_index", -1),
-                "retracted": state.get("retracted", False), "nodes": state["nodes"],
-                "readers": state.get("readers", []), "case": state.get("case", ""),
-                "edges": [orjson.dumps(t).decode() for t in state["edges"]],
-            })
+                "retracted": state.get("retracted", False), "readers": state.get("readers", []),
+                "case": state.get("case", ""),
+                "nodes": nodes, "node_pages": [state["nodes"][k] for k in nodes],
+                "edges": [orjson.dumps(t).decode() for t in edges], "edge_pages": [state["edges"][t] for t in edges],
+            }
+            (batch.record_updates if key in work.stored_records else batch.record_creates).append(row)
         return batch
 
 
-def _element_row(sources: dict[str, dict], **fields) -> dict:
-    ordered = sorted(sources.values(), key=lambda e: (e["log_index"], e["record"]))
-    readers = sorted({r for e in ordered for r in e["readers"]})
-    if EVERYONE in readers:
-        readers = [EVERYONE]
-    row = {
+def _element_row(element: Element, **fields) -> dict:
+    return {
         **fields,
-        "readers": readers,
-        "src": [provenance.encode(e) for e in ordered],
+        "readers": element.tally.readers,
+        "src": provenance.encode_page(element.head.values()),
+        "pages": element.pages,
+        "tally": element.tally.to_json(),
+        # What a reader needs to count a paged element's visible sources without reading its pages.
+        "counts": element.tally.counts() if element.pages else [],
     }
-    if "key" in fields:
-        row["first_ms"] = min(e["seen_ms"] for e in ordered)
-        row["last_ms"] = max(e["seen_ms"] for e in ordered)
-        # A pre-filter for overlap questions only; answers recount from visible sources.
-        row["agency_count"] = len({e["agency"] for e in ordered})
-    return row
 
 
-def _names(sources: dict[str, dict]) -> list[str]:
+def _names(tally: provenance.Tally) -> list[str]:
     """Normalized names and aliases, for search (hits are re-checked against visible sources)."""
-    found: set[str] = set()
-    for entry in sources.values():
-        facts = entry["facts"]
-        for name in [facts.get("name", ""), *facts.get("aliases", [])]:
-            if name:
-                found.add(name_keys.normalize(name) or name.casefold())
-    return sorted(found)
+    return sorted({name_keys.normalize(name) or name.casefold() for name in tally.names})
+
+
+def _refile_names(batch: WriteBatch, key: str, element: Element, recreated: set[str]) -> None:
+    """File a person or organization under its name blocks (graph.candidates): only the blocks that changed."""
+    if element.label not in candidates.CANDIDATE_TYPES:
+        return
+    before = set() if key in recreated or element.stored_label is None else candidates.name_blocks(element.stored_names)
+    after = candidates.name_blocks(element.tally.names)
+    if before - after:
+        batch.unnamed.append({"key": key, "blocks": sorted(before - after)})
+    if after - before:
+        batch.named.append({"key": key, "blocks": sorted(after - before)})
+

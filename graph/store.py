@@ -17,27 +17,41 @@ import orjson
 
 from graph import bulk_arcadedb, dialect, provenance, queries
 from graph.embedded import BoltEndpoint
+from graph.provenance import Element
 
 log = logging.getLogger(__name__)
 
 
+def _rows() -> dict[str, list[dict]]:
+    return defaultdict(list)
+
+
 @dataclass
 class WriteBatch:
-    """Everything one projection step changes, written in one transaction."""
+    """Everything one projection step changes, written in one transaction.
+
+    Nodes, edges, pages and records are created or updated as the projector
+    knows them to be new or stored (graph.queries: no MERGE on the hot path).
+    """
 
     node_deletes: list[str] = field(default_factory=list)
-    node_upserts: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))  # label -> rows
-    edge_deletes: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))  # type -> rows
-    edge_creates: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
-    edge_updates: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
-    records: list[dict] = field(default_factory=list)
-    named_nodes: list[str] = field(default_factory=list)  # their name blocks are refiled
-    named: list[dict] = field(default_factory=list)  # {key, blocks}
+    node_creates: dict[str, list[dict]] = field(default_factory=_rows)  # label -> rows
+    node_updates: list[dict] = field(default_factory=list)
+    edge_deletes: dict[str, list[dict]] = field(default_factory=_rows)  # type -> rows
+    edge_creates: dict[str, list[dict]] = field(default_factory=_rows)
+    edge_updates: dict[str, list[dict]] = field(default_factory=_rows)
+    page_deletes: list[str] = field(default_factory=list)
+    page_creates: list[dict] = field(default_factory=list)
+    page_updates: list[dict] = field(default_factory=list)
+    record_creates: list[dict] = field(default_factory=list)
+    record_updates: list[dict] = field(default_factory=list)
+    unnamed: list[dict] = field(default_factory=list)  # {key, blocks}: name blocks a node leaves
+    named: list[dict] = field(default_factory=list)  # {key, blocks}: name blocks a node joins
     watermark: int | None = None
 
 
 UNIQUE_KEYS = (("entity_key", "Entity"), ("record_key", "Record"), ("meta_key", "Meta"),
-               ("name_block_key", "NameBlock"))
+               ("name_block_key", "NameBlock"), ("src_page_key", "SrcPage"))
 
 
 class GraphStore:
@@ -108,55 +122,60 @@ class GraphStore:
         await self.run(queries.SET_WATERMARK, log_index=log_index, format=provenance.FORMAT)
 
     async def load_records(self, keys: list[str]) -> dict[str, dict]:
+        """Record key -> {version, nodes: {key: page}, edges: {triple: page}} (where its entries are)."""
         if not keys:
             return {}
         rows = await self.run(queries.LOAD_RECORDS, keys=keys)
         return {
-            r["key"]: {"version": r["version"], "nodes": list(r["nodes"] or []),
-                       "edges": [tuple(orjson.loads(e)) for e in r["edges"] or []]}
+            r["key"]: {"version": r["version"],
+                       "nodes": dict(zip(r["nodes"] or [], r["node_pages"] or [])),
+                       "edges": {tuple(orjson.loads(e)): p for e, p in zip(r["edges"] or [], r["edge_pages"] or [])}}
             for r in rows
         }
 
-    async def load_nodes(self, keys: list[str]) -> dict[str, tuple[str, dict[str, dict]]]:
-        """key -> (type label, {record key: source entry})."""
+    async def load_nodes(self, keys: list[str]) -> dict[str, Element]:
         if not keys:
             return {}
-        rows = await self.run(queries.LOAD_NODES, keys=keys)
-        out = {}
-        for r in rows:
-            label = next(label for label in r["labels"] if label != "Entity")
-            entries = [provenance.decode(s) for s in r["src"] or []]
-            out[r["key"]] = (label, {e["record"]: e for e in entries})
-        return out
+        return {r["key"]: _element(next(label for label in r["labels"] if label != "Entity"), r)
+                for r in await self.run(queries.LOAD_NODES, keys=keys)}
 
-    async def load_edges(self, triples: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], dict[str, dict]]:
+    async def load_edges(self, triples: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], Element]:
         if not triples:
             return {}
         rows = await self.run(queries.LOAD_EDGES,
                               rows=[{"source": s, "type": t, "target": d} for s, t, d in triples])
-        return {
-            (r["source"], r["type"], r["target"]): {e["record"]: e for e in map(provenance.decode, r["src"] or [])}
-            for r in rows
-        }
+        return {(r["source"], r["type"], r["target"]): _element(r["type"], r) for r in rows}
+
+    async def load_pages(self, keys: list[str]) -> dict[str, dict[str, dict]]:
+        """Page key -> {record key: entry}, for the pages that exist."""
+        if not keys:
+            return {}
+        return {r["key"]: _entries(r["src"]) for r in await self.run(queries.LOAD_PAGES, keys=keys)}
 
     async def write(self, batch: WriteBatch) -> None:
         statements: list[tuple[str, dict]] = []
+
+        def add(cypher: str, **params) -> None:
+            if any(params.values()):
+                statements.append((cypher, params))
+
         for rel_type, rows in batch.edge_deletes.items():
-            statements.append((queries.delete_edges(rel_type), {"rows": rows}))
-        if batch.node_deletes:
-            statements.append((queries.DELETE_NODES, {"keys": batch.node_deletes}))
-        for label, rows in batch.node_upserts.items():
-            statements.append((queries.upsert_nodes(label), {"rows": rows}))
-        if batch.named_nodes:
-            statements.append((queries.CLEAR_NAMED, {"keys": batch.named_nodes}))
-        if batch.named:
-            statements.append((queries.SET_NAMED, {"rows": batch.named}))
+            add(queries.delete_edges(rel_type), rows=rows)
+        add(queries.DELETE_NODES, keys=batch.node_deletes)
+        for label, rows in batch.node_creates.items():
+            add(queries.create_nodes(label), rows=rows)
+        add(queries.UPDATE_NODES, rows=batch.node_updates)
+        add(queries.UNSET_NAMED, rows=batch.unnamed)
+        add(queries.SET_NAMED, rows=batch.named)
         for rel_type, rows in batch.edge_updates.items():
-            statements.append((queries.update_edges(rel_type), {"rows": rows}))
+            add(queries.update_edges(rel_type), rows=rows)
         for rel_type, rows in batch.edge_creates.items():
-            statements.append((queries.create_edges(rel_type), {"rows": rows}))
-        if batch.records:
-            statements.append((queries.UPSERT_RECORDS, {"rows": batch.records}))
+            add(queries.create_edges(rel_type), rows=rows)
+        add(queries.DELETE_PAGES, keys=batch.page_deletes)
+        add(queries.CREATE_PAGES, rows=batch.page_creates)
+        add(queries.UPDATE_PAGES, rows=batch.page_updates)
+        add(queries.CREATE_RECORDS, rows=batch.record_creates)
+        add(queries.UPDATE_RECORDS, rows=batch.record_updates)
         if batch.watermark is not None:
             statements.append((queries.SET_WATERMARK, {"log_index": batch.watermark, "format": provenance.FORMAT}))
 
@@ -170,24 +189,22 @@ class GraphStore:
 
     async def write_fresh(self, batch: WriteBatch, chunk: int = 5000) -> None:
         """Write a whole folded graph into an empty database, in chunks (rebuild's bulk path)."""
-        edges: dict[str, list[dict]] = defaultdict(list)  # in an empty graph every edge is created
-        for rel_type, rows in [*batch.edge_creates.items(), *batch.edge_updates.items()]:
-            edges[rel_type] += rows
         blocks = sorted({b for row in batch.named for b in row["blocks"]})
         if self.backend == "arcadedb" and self.endpoint.http_url:
-            await bulk_arcadedb.load(self.endpoint, batch.node_upserts, edges, batch.records, blocks, batch.named,
-                                     self._ensure_node_type)
+            await bulk_arcadedb.load(self.endpoint, batch.node_creates, batch.edge_creates, batch.record_creates,
+                                     batch.page_creates, blocks, batch.named, self._ensure_node_type)
             return
 
         async def each(cypher: str, name: str, rows: list) -> None:
             for i in range(0, len(rows), chunk):
                 await self.run(cypher, **{name: rows[i:i + chunk]})
 
-        for label, rows in batch.node_upserts.items():
+        for label, rows in batch.node_creates.items():
             await each(queries.create_nodes(label), "rows", rows)
-        for rel_type, rows in edges.items():
+        for rel_type, rows in batch.edge_creates.items():
             await each(queries.create_edges(rel_type), "rows", rows)
-        await each(queries.CREATE_RECORDS, "rows", batch.records)
+        await each(queries.CREATE_PAGES, "rows", batch.page_creates)
+        await each(queries.CREATE_RECORDS, "rows", batch.record_creates)
         await each(queries.CREATE_NAME_BLOCKS, "keys", blocks)
         await each(queries.CREATE_NAMED, "rows", batch.named)
 
@@ -200,9 +217,42 @@ class GraphStore:
         await self.run(queries.CLEAR_ALL)
 
     async def dump(self) -> tuple[dict, dict]:
-        """Every node and edge with readers and sources: for tests comparing two projections."""
-        nodes = {r["key"]: (sorted(r["labels"]), sorted(r["readers"]), sorted(r["src"]))
+        """Every node (labels, readers, sources) and edge (readers, sources), each with all its source
+        entries, head and pages: for tests comparing two projections, whatever page an entry sits on."""
+        paged: dict[str, list[str]] = defaultdict(list)
+        for row in await self.run(queries.DUMP_PAGES):
+            paged[provenance.page_element(row["key"])] += row["src"]
+        nodes = {r["key"]: (sorted(r["labels"]), sorted(r["readers"]),
+                            sorted([*r["src"], *paged.pop(provenance.node_id(r["key"]), [])]))
                  for r in await self.run(queries.DUMP_NODES)}
-        edges = {(r["source"], r["type"], r["target"]): (sorted(r["readers"]), sorted(r["src"]))
-                 for r in await self.run(queries.DUMP_EDGES)}
+        edges = {(r["source"], r["type"], r["target"]): (
+            sorted(r["readers"]),
+            sorted([*r["src"], *paged.pop(provenance.edge_id(r["source"], r["type"], r["target"]), [])]))
+            for r in await self.run(queries.DUMP_EDGES)}
+        assert not paged, f"pages of no element: {sorted(paged)[:5]}"
         return nodes, edges
+
+    async def dump_tallies(self) -> dict:
+        """Element id -> what is derived from its entries (tally, and a node's names and agency count)."""
+        found = {provenance.node_id(r["key"]): (_tally_view(r["tally"]), sorted(r["names"] or []), r["agency_count"])
+                 for r in await self.run(queries.DUMP_NODES)}
+        found.update({provenance.edge_id(r["source"], r["type"], r["target"]): (_tally_view(r["tally"]),)
+                      for r in await self.run(queries.DUMP_EDGES)})
+        return found
+
+
+def _entries(src) -> dict[str, dict]:
+    entries = (provenance.decode(s) for s in src or [])
+    return {e["record"]: e for e in entries}
+
+
+def _element(label: str, row: dict) -> Element:
+    """A stored node or edge as the projector holds it."""
+    tally = provenance.Tally.from_json(row["tally"])
+    return Element(label, _entries(row["src"]), row["pages"] or 0, tally, stored_label=label,
+                   stored_names=frozenset(tally.names))
+
+
+def _tally_view(text: str | None) -> tuple:
+    tally = provenance.Tally.from_json(text)
+    return tuple(sorted(tally.seen.items())), tuple(sorted(tally.names.items()))

@@ -12,17 +12,39 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from graph import provenance, schema
+from graph.provenance import visible_tally
 from graph.visibility import most_restrictive, readable_by
 
 
 class _Sourced:
-    """What a view derives from its readable source entries."""
+    """What a view derives from its readable source entries.
+
+    `sources` may be a page of them (a hub is asserted by thousands of
+    records); `counted` and `counted_agencies` then come from the element's
+    tally of all of them that the viewer may read (graph.provenance).
+    """
 
     sources: list[dict]
+    counted: int
+    counted_agencies: list[str]
+
+    @property
+    def source_count(self) -> int:
+        """How many sources the viewer may read, shown or not."""
+        return max(self.counted, len(self.sources))
 
     @property
     def agencies(self) -> list[str]:
-        return sorted({s["agency"] for s in self.sources})
+        return self.counted_agencies or sorted({s["agency"] for s in self.sources})
+
+    def count(self, counts: list[str] | None, viewer: str) -> None:
+        """Take the totals from the element's stored counts (a paged element's only)."""
+        if counts:
+            self.counted, self.counted_agencies = visible_tally(counts, viewer)
+
+    def only(self, sources: list[dict]) -> None:
+        """Keep just these sources (a time window): totals from them alone."""
+        self.sources, self.counted, self.counted_agencies = sources, 0, []
 
     @property
     def tlp(self) -> int:
@@ -38,6 +60,8 @@ class NodeView(_Sourced):
     identifiers: dict[str, list[str]] = field(default_factory=dict)
     roles: dict[str, list[str]] = field(default_factory=dict)
     attributes: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    counted: int = 0
+    counted_agencies: list[str] = field(default_factory=list)
 
     @property
     def first_ms(self) -> int:
@@ -65,6 +89,8 @@ class EdgeView(_Sourced):
     sources: list[dict]
     evidence: dict[str, list[str]] = field(default_factory=dict)
     score: float = 0.0
+    counted: int = 0
+    counted_agencies: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -94,12 +120,14 @@ def _add(bucket: dict[str, list[str]], value: str, record: str) -> None:
         records.append(record)
 
 
-def node_view(key: str, labels: Iterable[str], src: Iterable[str], viewer: str) -> NodeView | None:
+def node_view(key: str, labels: Iterable[str], src: Iterable[str], viewer: str,
+              counts: list[str] | None = None) -> NodeView | None:
     sources = visible_sources(src, viewer)
     if not sources:
         return None
     node_type = next((label for label in labels if label in schema.BY_NAME), "Entity")
     view = NodeView(key, node_type, sources)
+    view.count(counts, viewer)
     for entry in sources:
         record, facts = entry["record"], entry["facts"]
         for name in [facts.get("name"), *facts.get("aliases", [])]:
@@ -115,11 +143,13 @@ def node_view(key: str, labels: Iterable[str], src: Iterable[str], viewer: str) 
     return view
 
 
-def edge_view(source: str, rel_type: str, target: str, src: Iterable[str], viewer: str) -> EdgeView | None:
+def edge_view(source: str, rel_type: str, target: str, src: Iterable[str], viewer: str,
+              counts: list[str] | None = None) -> EdgeView | None:
     sources = visible_sources(src, viewer)
     if not sources:
         return None
     view = EdgeView(source, target, rel_type, sources)
+    view.count(counts, viewer)
     for entry in sources:
         for name in ("evidence", "notes"):
             text = entry["facts"].get(name)

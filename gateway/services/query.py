@@ -53,13 +53,14 @@ def node_message(view: NodeView) -> pb.Node:
         attributes=[pb.SourcedAttribute(name=n, value=v, record_ids=[_record_id(r) for r in rs])
                     for n, v, rs in view.attributes],
         sources=_provenance(view.sources), agencies=view.agencies, first_seen=_timestamp(view.first_ms),
-        last_seen=_timestamp(view.last_ms), tlp=view.tlp,
+        last_seen=_timestamp(view.last_ms), tlp=view.tlp, source_count=view.source_count,
     )
 
 
 def edge_message(view: EdgeView) -> pb.Edge:
     return pb.Edge(source=view.source, target=view.target, type=view.type, sources=_provenance(view.sources),
-                   agencies=view.agencies, evidence=_sourced(view.evidence), score=view.score, tlp=view.tlp)
+                   agencies=view.agencies, evidence=_sourced(view.evidence), score=view.score, tlp=view.tlp,
+                   source_count=view.source_count)
 
 
 def subgraph_message(subgraph: Subgraph) -> pb.Subgraph:
@@ -244,7 +245,12 @@ class QueryService:
     async def GetGraphStatus(self, request: pb.GetGraphStatusRequest, context) -> pb.GetGraphStatusResponse:
         caller_agency(context, self.gateway.registry.snapshot())
         projection, store = self.gateway.projection, self.gateway.graph_store
-        return pb.GetGraphStatusResponse(
+        status = pb.GetGraphStatusResponse(
             available=store is not None, backend=store.backend if store else "", log_size=self.gateway.ledger.size,
             projected_through=projection.watermark if projection else -1,
+            projection_error=projection.public_error if projection else "",
+            stuck=bool(projection and projection.stuck),
         )
+        if projection is not None and projection.failing_since is not None:
+            status.failing_since.FromMilliseconds(int(projection.failing_since * 1000))
+        return status

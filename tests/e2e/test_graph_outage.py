@@ -11,7 +11,10 @@ import asyncio
 
 import pytest
 
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from gateway import config, errors
+from gateway.server import FRESHNESS
 from gateway.client import sign_record
 from graph.embedded import EmbeddedArcadeDB, free_loopback_port
 from regulink.v1 import exchange_pb2
@@ -61,6 +64,29 @@ async def push(client, key, count: int) -> list[exchange_pb2.Receipt]:
     return outcomes
 
 
+SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+async def freshness(client) -> int:
+    """The health status of the graph's freshness, as a load balancer would ask it."""
+    stub = health_pb2_grpc.HealthStub(client.channel)
+    return (await stub.Check(health_pb2.HealthCheckRequest(service=FRESHNESS))).status
+
+
+async def poll(ask, done, timeout: float):
+    """Ask until `done(answer)`; the last answer (the test's assert says what it wanted)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not done(answer := await ask()) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.2)
+    return answer
+
+
+def scrape_metrics(gateway) -> str:
+    """The gateway's metrics, rendered as a scrape would (without a listener)."""
+    from prometheus_client import generate_latest
+    return generate_latest(gateway.metrics.registry).decode()
+
+
 @pytest.mark.timeout(240)
 async def test_ingestion_goes_on_while_the_graph_is_down_and_the_graph_catches_up(tmp_path):
     database = EmbeddedArcadeDB(tmp_path / "external-graph")
@@ -68,7 +94,8 @@ async def test_ingestion_goes_on_while_the_graph_is_down_and_the_graph_catches_u
     relay = Relay(free_loopback_port(), int(endpoint.uri.rsplit(":", 1)[1]))
     settings = config.load(data_dir=tmp_path / "gw", listen="127.0.0.1:0", origin="outage.test/log",
                            graph=f"bolt://127.0.0.1:{relay.port}", graph_user=endpoint.user,
-                           graph_password=endpoint.password, graph_database=endpoint.database)
+                           graph_password=endpoint.password, graph_database=endpoint.database,
+                           projection_stuck_seconds=2)
     try:
         # The gateway starts while the graph is unreachable: the relay is not up yet.
         async with gateway_env(settings) as env:
@@ -82,14 +109,29 @@ async def test_ingestion_goes_on_while_the_graph_is_down_and_the_graph_catches_u
             await client.wait_projected(timeout=90)
             assert (await client.graph_status()).projected_through == first[-1].log_index
 
+            assert await freshness(client) == SERVING
+            assert not (await client.graph_status()).stuck
+
             await relay.down()  # a second outage, now with a connected store: the projection pauses
             second = await push(client, key, 40)
             await asyncio.sleep(1)
             assert (await client.graph_status()).projected_through < second[-1].log_index
+            # Failing at one place for projection_stuck_seconds is an alarm, not just lag.
+            status = await poll(client.graph_status, lambda s: s.stuck, timeout=30)
+            assert status.failing_since.seconds > 0
+            assert status.projection_error.startswith(f"the projection cannot advance past ledger entry "
+                                                      f"{first[-1].log_index + 1} (")
+            assert "Example" not in status.projection_error and "bolt" not in status.projection_error
+            assert await poll(lambda: freshness(client), lambda s: s == NOT_SERVING, timeout=5) == NOT_SERVING
+            scrape = await asyncio.to_thread(scrape_metrics, env.gateway)
+            assert "regulink_projection_stuck 1.0" in scrape and "regulink_projector_up 1.0" in scrape
 
             await relay.up()
             status = await client.wait_projected(timeout=90)  # up to the ledger's end: the second outage's last
             assert status.projected_through == second[-1].log_index
+            status = await poll(client.graph_status, lambda s: not s.stuck, timeout=10)
+            assert status.projection_error == "" and not status.HasField("failing_since")
+            assert await poll(lambda: freshness(client), lambda s: s == SERVING, timeout=5) == SERVING
             hits = await client.search("Example Coin Exchange Ltd", page_size=500)
             assert len(hits.hits) == 80  # every record of both outages, each once
     finally:

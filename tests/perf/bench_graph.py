@@ -77,24 +77,25 @@ async def load_big_graph(store: GraphStore, nodes: int, edges: int) -> None:
     def source(i: int) -> str:
         agency = agencies[i % 4]
         readers = ["*"] if i % 3 else [agency, agencies[(i + 1) % 4]]
-        return provenance.encode({"record": f"{agency}/r{i // 50}", "version": 1, "log_index": i // 50,
-                                  "tlp": 2 if i % 3 else 3, "readers": readers, "seen_ms": 1764000000000 + i,
-                                  "facts": {"name": f"Entity {i}"}}), readers
+        entry = {"record": f"{agency}/r{i // 50}", "agency": agency, "version": 1, "log_index": i // 50,
+                 "tlp": 2 if i % 3 else 3, "readers": readers, "seen_ms": 1764000000000 + i,
+                 "facts": {"name": f"Entity {i}"}}
+        tally = provenance.Tally()
+        tally.add(entry)
+        # One source each, as the projector stores it (graph.provenance): head only, no pages.
+        return {"readers": readers, "src": [provenance.encode(entry)], "pages": 0, "counts": [],
+                "tally": tally.to_json()}
 
-    entities = []
-    for i in range(nodes):
-        src, readers = source(i)
-        entities.append({"key": f"n{i}", "readers": readers, "src": [src], "names": [f"entity {i}"]})
+    entities = [{"key": f"n{i}", **source(i), "names": [f"entity {i}"], "agency_count": 1} for i in range(nodes)]
     links = []
     for i in range(edges):
         a = rng.randrange(nodes)
         b = (a + rng.randrange(1, 50)) % nodes if rng.random() < 0.8 else rng.randrange(nodes)
-        src, readers = source(i)
-        links.append({"source": f"n{a}", "target": f"n{b}", "readers": readers, "src": [src]})
+        links.append({"source": f"n{a}", "target": f"n{b}", **source(i)})
     # The rebuild's own bulk path (ArcadeDB batch endpoint): minutes faster than UNWIND … CREATE;
     # the layout mark first, as a rebuild sets it, or the gateway would clear this graph as foreign.
     await store.set_watermark(-1)
-    await bulk_arcadedb.load(store.endpoint, {"Organization": entities}, {"ASSOCIATED_WITH": links}, [], [], [],
+    await bulk_arcadedb.load(store.endpoint, {"Organization": entities}, {"ASSOCIATED_WITH": links}, [], [], [], [],
                              store._ensure_node_type)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.perf import bench_export, bench_graph, bench_ingest, bench_load
+from tests.perf import bench_export, bench_first_stream, bench_graph, bench_ingest, bench_load
 from tests.perf.common import Figure
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -38,8 +38,8 @@ def main(only: list[str]) -> None:
     console = Console()
     figures: list[Figure] = []
     failed: list[str] = []
-    stages = (("ingest", bench_ingest.run), ("load", bench_load.run), ("graph", bench_graph.run),
-              ("exports", exports))
+    stages = (("ingest", bench_ingest.run), ("first-stream", bench_first_stream.run), ("load", bench_load.run),
+              ("graph", bench_graph.run), ("exports", exports))
     unknown = set(only) - {name for name, _ in stages}
     if unknown:
         raise SystemExit(f"unknown stage(s) {', '.join(sorted(unknown))}; stages: {', '.join(n for n, _ in stages)}")

@@ -43,7 +43,7 @@ class SourcedAttribute(_message.Message):
     def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ..., record_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Node(_message.Message):
-    __slots__ = ("key", "type", "caption", "names", "identifiers", "roles", "attributes", "sources", "agencies", "first_seen", "last_seen", "tlp")
+    __slots__ = ("key", "type", "caption", "names", "identifiers", "roles", "attributes", "sources", "agencies", "first_seen", "last_seen", "tlp", "source_count")
     KEY_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     CAPTION_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +56,7 @@ class Node(_message.Message):
     FIRST_SEEN_FIELD_NUMBER: _ClassVar[int]
     LAST_SEEN_FIELD_NUMBER: _ClassVar[int]
     TLP_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_COUNT_FIELD_NUMBER: _ClassVar[int]
     key: str
     type: str
     caption: str
@@ -68,10 +69,11 @@ class Node(_message.Message):
     first_seen: _timestamp_pb2.Timestamp
     last_seen: _timestamp_pb2.Timestamp
     tlp: _records_pb2.Tlp
-    def __init__(self, key: _Optional[str] = ..., type: _Optional[str] = ..., caption: _Optional[str] = ..., names: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., identifiers: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., roles: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[SourcedAttribute, _Mapping]]] = ..., sources: _Optional[_Iterable[_Union[Provenance, _Mapping]]] = ..., agencies: _Optional[_Iterable[str]] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tlp: _Optional[_Union[_records_pb2.Tlp, str]] = ...) -> None: ...
+    source_count: int
+    def __init__(self, key: _Optional[str] = ..., type: _Optional[str] = ..., caption: _Optional[str] = ..., names: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., identifiers: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., roles: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[SourcedAttribute, _Mapping]]] = ..., sources: _Optional[_Iterable[_Union[Provenance, _Mapping]]] = ..., agencies: _Optional[_Iterable[str]] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tlp: _Optional[_Union[_records_pb2.Tlp, str]] = ..., source_count: _Optional[int] = ...) -> None: ...
 
 class Edge(_message.Message):
-    __slots__ = ("source", "target", "type", "sources", "agencies", "evidence", "score", "tlp")
+    __slots__ = ("source", "target", "type", "sources", "agencies", "evidence", "score", "tlp", "source_count")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -80,6 +82,7 @@ class Edge(_message.Message):
     EVIDENCE_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     TLP_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_COUNT_FIELD_NUMBER: _ClassVar[int]
     source: str
     target: str
     type: str
@@ -88,7 +91,8 @@ class Edge(_message.Message):
     evidence: _containers.RepeatedCompositeFieldContainer[SourcedValue]
     score: float
     tlp: _records_pb2.Tlp
-    def __init__(self, source: _Optional[str] = ..., target: _Optional[str] = ..., type: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[Provenance, _Mapping]]] = ..., agencies: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., score: _Optional[float] = ..., tlp: _Optional[_Union[_records_pb2.Tlp, str]] = ...) -> None: ...
+    source_count: int
+    def __init__(self, source: _Optional[str] = ..., target: _Optional[str] = ..., type: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[Provenance, _Mapping]]] = ..., agencies: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., score: _Optional[float] = ..., tlp: _Optional[_Union[_records_pb2.Tlp, str]] = ..., source_count: _Optional[int] = ...) -> None: ...
 
 class Subgraph(_message.Message):
     __slots__ = ("nodes", "edges", "truncated", "tlp")
@@ -297,13 +301,19 @@ class GetGraphStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetGraphStatusResponse(_message.Message):
-    __slots__ = ("available", "backend", "log_size", "projected_through")
+    __slots__ = ("available", "backend", "log_size", "projected_through", "projection_error", "stuck", "failing_since")
     AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     BACKEND_FIELD_NUMBER: _ClassVar[int]
     LOG_SIZE_FIELD_NUMBER: _ClassVar[int]
     PROJECTED_THROUGH_FIELD_NUMBER: _ClassVar[int]
+    PROJECTION_ERROR_FIELD_NUMBER: _ClassVar[int]
+    STUCK_FIELD_NUMBER: _ClassVar[int]
+    FAILING_SINCE_FIELD_NUMBER: _ClassVar[int]
     available: bool
     backend: str
     log_size: int
     projected_through: int
-    def __init__(self, available: _Optional[bool] = ..., backend: _Optional[str] = ..., log_size: _Optional[int] = ..., projected_through: _Optional[int] = ...) -> None: ...
+    projection_error: str
+    stuck: bool
+    failing_since: _timestamp_pb2.Timestamp
+    def __init__(self, available: _Optional[bool] = ..., backend: _Optional[str] = ..., log_size: _Optional[int] = ..., projected_through: _Optional[int] = ..., projection_error: _Optional[str] = ..., stuck: _Optional[bool] = ..., failing_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,175 @@
+"""The projector process: follows the ledger into the graph, beside the gateway, never inside it.
+
+The gateway's event loop only serves; this process is the graph's one
+writer. It reads the ledger (its own SQLite connection; WAL lets it read
+beside the sequencer's appends) from the graph's watermark, folds and
+writes batches with graph.projector, and reports after every step on
+stdout, one JSON line:
+
+    {"watermark": 4711, "error": null, "failing_since": null, "batch": 1000, "seconds": 0.21}
+
+A failure adds "error_kind" (the exception's class): the error text itself
+may quote a record's content, so it goes to the operator's log only.
+
+Its stdin carries the start-up settings (one JSON line: the ledger path and
+the Bolt endpoint, so no password is on a command line), then an empty line
+whenever the ledger grew. The end of stdin (the gateway stopped or was
+killed) makes it finish the batch in hand and leave. gateway.projection
+starts it, reads its reports and restarts it if it dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import orjson
+
+from gateway.admission import parse_record
+from gateway.errors import RegulinkError
+from gateway.ledger.store import Entry, LedgerStore
+from gateway import logs
+from graph.embedded import BoltEndpoint
+from graph.projector import LedgerItem, Projector
+from graph.store import GraphStore
+from regulink.v1 import envelope_pb2
+
+log = logging.getLogger("regulink.projection")
+BATCH = 2000  # ledger entries per graph transaction
+IDLE_POLL = 1.0  # seconds between looks at the ledger when no wake-up came
+
+
+def ledger_items(entries: Iterable[Entry]) -> list[LedgerItem]:
+    items = []
+    for entry in entries:
+        if entry.envelope is None:
+            continue  # purged by lawful erasure: nothing left to project
+        try:
+            record = parse_record(envelope_pb2.Envelope.FromString(entry.envelope).payload)
+        except (RegulinkError, ValueError):
+            log.error("ledger entry %d does not parse; skipped", entry.log_index)
+            continue
+        items.append(LedgerItem(entry.log_index, entry.accepted_ms, record))
+    return items
+
+
+class Follower:
+    """The loop: catch up with the ledger, wait for it to grow, again; failures retried and reported."""
+
+    def __init__(self, ledger: LedgerStore, store: GraphStore, report) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.projector = Projector(store)
+        self.report = report
+        self.wake = asyncio.Event()
+        self.stopping = False
+        self.watermark = -1
+        self.error: str | None = None
+        self.failing_since: float | None = None  # wall time of the first failure at this watermark
+
+    async def run(self) -> None:
+        self.watermark = await self.store.watermark()
+        self.report(watermark=self.watermark, error=None, failing_since=None)
+        delay = 0.5
+        while not self.stopping:
+            self.wake.clear()  # before looking: a wake-up during the step is not lost
+            try:
+                advanced = await self.step()
+            except Exception as exc:  # graph down, a statement refused: keep trying, say so
+                if self.failing_since is None:
+                    self.failing_since = time.time()
+                self.error = f"{type(exc).__name__}: {exc}"[:2000]
+                log.warning("projection cannot advance past %d (%s); retrying in %.1fs", self.watermark,
+                            self.error, delay)
+                self.report(watermark=self.watermark, error=self.error, error_kind=type(exc).__name__,
+                            failing_since=self.failing_since)
+                await self._sleep(delay)
+                delay = min(delay * 2, 30)
+                continue
+            delay = 0.5
+            if not advanced:
+                await self._sleep(IDLE_POLL)
+
+    async def step(self) -> bool:
+        """Project the next batch of ledger entries; False when there was none."""
+        began = time.perf_counter()
+        entries = await asyncio.to_thread(self.ledger.entries, self.watermark + 1, BATCH)
+        if not entries:
+            return False
+        items = await asyncio.to_thread(ledger_items, entries)
+        watermark = await self.projector.apply(items) if items else self.watermark
+        if watermark < entries[-1].log_index:
+            # Purged or unparsable entries only at the end: move the watermark past them.
+            watermark = entries[-1].log_index
+            await self.store.set_watermark(watermark)
+        self.watermark = watermark
+        self.error = self.failing_since = None
+        self.report(watermark=watermark, error=None, failing_since=None, batch=len(entries),
+                    seconds=round(time.perf_counter() - began, 4))
+        return True
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self.wake.wait(), seconds)
+        except TimeoutError:
+            pass
+
+
+def _report(**fields) -> None:
+    sys.stdout.buffer.write(orjson.dumps(fields) + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def _listen(loop: asyncio.AbstractEventLoop, follower: Follower, stdin) -> None:
+    """Wake-ups from the gateway; the end of stdin (it stopped or died) stops the follower."""
+    for _ in stdin:
+        loop.call_soon_threadsafe(follower.wake.set)
+
+    def stop() -> None:
+        follower.stopping = True
+        follower.wake.set()
+
+    loop.call_soon_threadsafe(stop)
+
+
+async def main() -> None:
+    stdin = sys.stdin.buffer
+    settings = orjson.loads(stdin.readline() or b"null")
+    if not settings:
+        return
+    logs.configure(settings.get("log_level", "INFO"), settings.get("log_format", "text"))
+    endpoint = BoltEndpoint(**settings["graph"])
+    ledger = LedgerStore(Path(settings["ledger"]))
+    store = None
+    follower = None
+    try:
+        delay = 0.5
+        while store is None:
+            try:
+                store = await GraphStore.connect(endpoint)
+            except Exception as exc:
+                _report(watermark=-1, error=f"graph store not reachable: {exc}", error_kind="unreachable",
+                        failing_since=time.time())
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+        follower = Follower(ledger, store, _report)
+        threading.Thread(target=_listen, args=(asyncio.get_running_loop(), follower, stdin), daemon=True).start()
+        await follower.run()
+    finally:
+        if store is not None:
+            await store.close()
+        ledger.close()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    os._exit(0)  # nothing left to flush; do not wait for the stdin thread

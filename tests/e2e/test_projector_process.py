@@ -1,0 +1,53 @@
+"""The projector runs in a process of its own: killed alone with SIGKILL in the middle of a
+stream, it is restarted and resumes from the graph's watermark, with every record once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from gateway import config
+from regulink.v1 import exchange_pb2
+from tests.e2e.conftest import gateway_env, make_record, signed
+
+
+@pytest.mark.timeout(240)
+async def test_projector_killed_alone_resumes_from_its_watermark(tmp_path):
+    settings = config.load(data_dir=tmp_path, listen="127.0.0.1:0", origin="projector.test/log", graph_heap="512m")
+    async with gateway_env(settings) as env:
+        projection = env.gateway.projection
+        assert projection is not None and projection.running
+        assert os.getpid() != projection._process.pid  # not in the serving process
+        client = env.client("fsa-jp")
+
+        async def push(count: int) -> list[exchange_pb2.Receipt]:
+            envelopes = [signed(env, make_record("fsa-jp")) for _ in range(count)]
+            receipts = [o async for o in client.submit_stream(envelopes)]
+            assert all(isinstance(r, exchange_pb2.Receipt) for r in receipts)
+            return receipts
+
+        await push(300)
+        await client.wait_projected(timeout=60)
+        killed = 0
+        pushing = asyncio.create_task(push(3000))
+        while not pushing.done():  # kill it while it works, as often as it comes back
+            await asyncio.sleep(0.7)
+            if projection.running and projection.lag > 0:
+                projection._process.send_signal(signal.SIGKILL)
+                killed += 1
+        receipts = await pushing
+        assert killed >= 1
+        status = await client.wait_projected(timeout=120)
+        assert status.projected_through == receipts[-1].log_index
+        assert projection.restarts >= 1 and projection.running
+
+        # Each record once: one operator per record, no source twice.
+        nodes, edges = await env.gateway.graph_store.dump()
+        operators = [k for k in nodes if k.startswith("local:fsa-jp/")]
+        assert len(operators) == 3300
+        for _labels, _readers, sources in nodes.values():
+            assert len(sources) == len(set(sources)) == 1  # every node here is asserted by one record
+        assert len(edges) == 2 * 3300  # CONTROLS and HAS_IDENTIFIER of each record
