@@ -76,7 +76,7 @@ class Investigator:
     async def nodes(self, keys: list[str], viewer: str, window: Window = Window()) -> dict[str, NodeView]:
         if not keys:
             return {}
-        rows = await self.store.read(queries.NODES_BY_KEY, keys=keys, agency=viewer)
+        rows = await self.store.read_items(queries.NODES_BY_KEY, queries.NODE_FIELDS, keys=keys, agency=viewer)
         await self._widen(rows, viewer, NODE)
         views = {}
         for row in rows:
@@ -91,7 +91,12 @@ class Investigator:
     async def _expand(self, keys: list[str], viewer: str, edge_types: list[str], window: Window,
                       fanout: int = FANOUT) -> tuple[dict[str, list[tuple[str, EdgeView]]], dict[str, NodeView], bool]:
         """Neighbours of each key: origin -> [(neighbour key, edge)], the neighbour views, whether a hub was cut."""
-        rows = await self.store.read(queries.EXPAND, keys=keys, agency=viewer, fanout_plus_one=fanout + 1)
+        if len(keys) == 1:
+            rows = await self.store.read_items(queries.EXPAND_ONE, queries.NEIGHBOUR_FIELDS, key=keys[0],
+                                               agency=viewer, fanout_plus_one=fanout + 1)
+        else:
+            rows = await self.store.read_items(queries.EXPAND, queries.NEIGHBOUR_FIELDS, keys=keys, agency=viewer,
+                                               fanout_plus_one=fanout + 1)
         await self._widen(rows, viewer, NODE, EXPANDED_EDGE)
         return _neighbours(rows, viewer, edge_types, window, fanout)
 
@@ -103,17 +108,20 @@ class Investigator:
         first-hop node, and the caller reads those of the nodes it expands (`_neighbours`),
         so the breadth-first walk and its truncation flag are unchanged.
         """
-        rows = await self.store.read(queries.EXPAND_TWICE, key=key, agency=viewer, fanout_plus_one=fanout + 1)
-        if not rows:
+        found = await self.store.read(queries.EXPAND_TWICE, key=key, agency=viewer, fanout_plus_one=fanout + 1)
+        if not found or not found[0]["items"]:
             return None, None, None  # no visible neighbour (or no visible start): the caller asks plainly
-        rows = [{**row, "origin": key} for row in rows]
+        head = found[0]
+        rows = [{**dict(zip(queries.NEIGHBOUR_FIELDS, item)), "around": item[-1], "origin": key,
+                 "asrc": head["asrc"], "apages": head["apages"], "acounts": head["acounts"]} for item in head["items"]]
         around: dict[str, list] = {}
         for row in rows:
             around.setdefault(row["key"], row["around"])  # two links to one neighbour carry the same list
-        second_rows = [dict(zip(_AROUND, item), origin=origin) for origin, items in around.items() for item in items]
+        second_rows = [dict(zip(queries.NEIGHBOUR_FIELDS, item), origin=origin)
+                       for origin, items in around.items() for item in items]
         await self._widen(rows[:1], viewer, START)
         await self._widen(rows + second_rows, viewer, NODE, EXPANDED_EDGE)
-        start = window.keep(node_view(key, rows[0]["alabels"], rows[0]["asrc"], viewer, rows[0]["acounts"]))
+        start = window.keep(node_view(key, head["alabels"], rows[0]["asrc"], viewer, head["acounts"]))
         first = _neighbours(rows, viewer, edge_types, window, fanout)
         return start, first, second_rows
 
@@ -123,7 +131,7 @@ class Investigator:
         keys = list(subgraph.nodes) if keys is None else keys
         if len(keys) < 2:
             return
-        rows = await self.store.read(queries.EDGES_AMONG, keys=keys, agency=viewer)
+        rows = await self.store.read_items(queries.EDGES_AMONG, queries.EDGE_FIELDS, keys=keys, agency=viewer)
         await self._widen(rows, viewer, EDGE)
         _add_edges(subgraph, rows, viewer, edge_types, window)
 
@@ -136,7 +144,7 @@ class Investigator:
         blocks = candidates.blocks(entity.sources)
         if not blocks:
             return
-        rows = await self.store.read(queries.BLOCK_MEMBERS, blocks=sorted(blocks), agency=viewer,
+        rows = await self.store.read_items(queries.BLOCK_MEMBERS, queries.NODE_FIELDS, blocks=sorted(blocks), agency=viewer,
                                      cap_plus_one=candidates.BLOCK_CAP + 1)
         await self._widen(rows, viewer, NODE)
         per_block: dict[str, list[dict]] = {}
@@ -164,7 +172,7 @@ class Investigator:
     async def _decided_pairs(self, key: str, others: list[str], viewer: str) -> set[frozenset]:
         if not others:
             return set()
-        rows = await self.store.read(queries.EDGES_AMONG, keys=[key, *others], agency=viewer)
+        rows = await self.store.read_items(queries.EDGES_AMONG, queries.EDGE_FIELDS, keys=[key, *others], agency=viewer)
         rows = [r for r in rows if r["type"] in DECISIONS]
         await self._widen(rows, viewer, EDGE)
         return {frozenset((r["source"], r["target"])) for r in rows if _edge(r, viewer)}
@@ -220,7 +228,7 @@ class Investigator:
             hits.append((view, "identifier", 100.0))
         normalized = name_match.normalize(query)
         if len(normalized) >= 2:
-            rows = await self.store.read(queries.SEARCH_NAMES, q=normalized, agency=viewer, skip=0,
+            rows = await self.store.read_items(queries.SEARCH_NAMES, queries.NODE_FIELDS, q=normalized, agency=viewer, skip=0,
                                          limit=(offset + limit) * 4 + 50)
             await self._widen(rows, viewer, NODE)
             for row in rows:
@@ -238,22 +246,27 @@ class Investigator:
         return hits[offset:offset + limit]
 
     async def card(self, key: str, viewer: str) -> tuple[NodeView, Subgraph] | None:
-        view = await self.node(key, viewer)
-        if view is None:
-            return None
-        around = await self.neighbourhood(key, viewer, hops=1, node_limit=100)
-        return view, around
+        # The card lists what the entity is linked to: links among those neighbours are not asked
+        # (around a hub that is a hundred more lookups).
+        around = await self.neighbourhood(key, viewer, hops=1, node_limit=100, among=False)
+        view = around.nodes.get(key)
+        return (view, around) if view is not None else None
 
     async def neighbourhood(self, key: str, viewer: str, *, hops: int = 2, node_types: list[str] | None = None,
                             edge_types: list[str] | None = None, window: Window = Window(),
-                            node_limit: int = 200) -> Subgraph:
+                            node_limit: int = 200, among: bool = True) -> Subgraph:
+        """The visible ball of `hops` around `key`; `among=False` leaves out links between neighbours
+        that no walk step found (a card needs only the links of its entity)."""
         node_limit = max(1, min(node_limit, MAX_NODES))
         edge_types = edge_types or []
         first = second_rows = start = None
         if hops >= 2:  # the first two hops in one round trip
             start, first, second_rows = await self._expand_twice(key, viewer, edge_types, window)
         if first is None:
-            start = (await self.nodes([key], viewer, window)).get(key)
+            # The start and its first hop at once; the hop is dropped unseen if the start is not visible.
+            found, first = await asyncio.gather(self.nodes([key], viewer, window),
+                                                self._expand([key], viewer, edge_types, window))
+            start = found.get(key)
         subgraph = Subgraph()
         if start is None:
             return subgraph
@@ -292,12 +305,12 @@ class Investigator:
         # those among the last hop's nodes are asked (all of them when a hub's fan-out was cut);
         # the start's name candidates are asked at the same time.
         walked = len(subgraph.nodes)
-        among = list(subgraph.nodes) if fanout_cut else frontier
+        unwalked = (list(subgraph.nodes) if fanout_cut else frontier) if among else []
         for edge in seen_edges:
             subgraph.add_edge(edge)
-        await asyncio.gather(self._edges_among(subgraph, viewer, edge_types, window, among),
+        await asyncio.gather(self._edges_among(subgraph, viewer, edge_types, window, unwalked),
                              self._add_candidates(subgraph, key, viewer, edge_types))
-        if len(subgraph.nodes) > walked:
+        if among and len(subgraph.nodes) > walked:
             await self._edges_among(subgraph, viewer, edge_types, window)  # the candidates' own links too
         return subgraph
 
@@ -312,7 +325,8 @@ class Investigator:
             subgraph.nodes.update(await self.nodes(keys[i:i + _CHUNK], viewer))
         members = list(subgraph.nodes)
         for i in range(0, len(members), _CHUNK):
-            rows = await self.store.read(queries.EDGES_OUT, keys=members[i:i + _CHUNK], agency=viewer)
+            rows = await self.store.read_items(queries.EDGES_OUT, queries.EDGE_FIELDS, keys=members[i:i + _CHUNK],
+                                              agency=viewer)
             await self._widen(rows, viewer, EDGE)
             _add_edges(subgraph, rows, viewer, [], Window())  # links leaving the case are dropped by add_edge
         return subgraph
@@ -371,7 +385,8 @@ class Investigator:
         found = []
         skip = 0
         while len(found) < offset + limit:
-            rows = await self.store.read(queries.OVERLAP_CANDIDATES, min_agencies=max(2, min_agencies),
+            rows = await self.store.read_items(queries.OVERLAP_CANDIDATES, queries.NODE_FIELDS,
+                                              min_agencies=max(2, min_agencies),
                                          agency=viewer, skip=skip, limit=500)
             await self._widen(rows, viewer, NODE)
             for row in rows:
@@ -458,8 +473,6 @@ EXPANDED_EDGE: RowElement = (
     lambda row: provenance.edge_id(row["source"], row["type"],
                                    row["key"] if row["source"] == row["origin"] else row["origin"]),
     "rsrc", "rpages")
-# The fields of one second-hop item of queries.EXPAND_TWICE.
-_AROUND = ("source", "type", "rsrc", "rpages", "rcounts", "key", "labels", "src", "pages", "counts")
 
 
 def _node(row: dict, viewer: str) -> NodeView | None:

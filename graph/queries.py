@@ -53,11 +53,11 @@ DELETE_NODES = "UNWIND $keys AS k MATCH (n:Entity {key: k}) DETACH DELETE n"
 _ELEMENT = "readers: row.readers, src: row.src, pages: row.pages, tally: row.tally, counts: row.counts"
 _ELEMENT_SET = "SET {v}.readers = row.readers, {v}.src = row.src, {v}.pages = row.pages, {v}.tally = row.tally, " \
                "{v}.counts = row.counts"
-_NODE = f"key: row.key, {_ELEMENT}, names: row.names, agency_count: row.agency_count"
+_NODE_PROPERTIES = f"key: row.key, {_ELEMENT}, names: row.names, agency_count: row.agency_count"
 
 
 def create_nodes(label: str) -> str:
-    return f"UNWIND $rows AS row CREATE (n:Entity:{label} {{{_NODE}}})"
+    return f"UNWIND $rows AS row CREATE (n:Entity:{label} {{{_NODE_PROPERTIES}}})"
 
 
 UPDATE_NODES = f"""
@@ -139,10 +139,24 @@ DUMP_PAGES = "MATCH (p:SrcPage) RETURN p.key AS key, p.readers AS readers, p.src
 
 
 # -- investigator reads (always filtered for $agency) ----------------------------------------
+#
+# Each answers one row holding lists (collect) rather than a row per element: ArcadeDB spends
+# ~35 us on every row it streams over Bolt, so a hub's 201 neighbours cost 10 ms as rows and
+# 3.4 ms as one list (docs/benchmarks.md). GraphStore.read_items turns the lists back into
+# one dict per element, with the field names below.
+
+NODE_FIELDS = ("key", "labels", "src", "pages", "counts")
+EDGE_FIELDS = ("source", "type", "target", "rsrc", "rpages", "rcounts")
+# One link of an expansion and the node at its other end; `source` is the link's start node.
+NEIGHBOUR_FIELDS = ("source", "type", "rsrc", "rpages", "rcounts", "key", "labels", "src", "pages", "counts")
+_NODE_ITEM = "[{v}.key, labels({v}), {v}.src, {v}.pages, {v}.counts]"
+_EDGE_ITEM = "[a.key, type(r), b.key, r.src, r.pages, r.counts]"
+_NEIGHBOUR_ITEM = ("[startNode({r}).key, type({r}), {r}.src, {r}.pages, {r}.counts, {b}.key, labels({b}), {b}.src, "
+              "{b}.pages, {b}.counts]")
 
 NODES_BY_KEY = f"""
 UNWIND $keys AS k MATCH (n:Entity {{key: k}}) WHERE {visible('n')}
-RETURN n.key AS key, labels(n) AS labels, n.src AS src, n.pages AS pages, n.counts AS counts
+RETURN collect({_NODE_ITEM.format(v='n')}) AS items
 """
 
 # One hop from each frontier node, at most $fanout + 1 neighbours each (the +1 tells truncation).
@@ -153,14 +167,23 @@ CALL {{
   WITH a
   MATCH (a)-[r]-(b:Entity)
   WHERE {visible('r')} AND {visible('b')}
-  RETURN r, b LIMIT $fanout_plus_one
+  WITH r, b LIMIT $fanout_plus_one
+  RETURN collect({_NEIGHBOUR_ITEM.format(r='r', b='b')}) AS items
 }}
-RETURN a.key AS origin, startNode(r).key AS source, type(r) AS type, r.src AS rsrc, r.pages AS rpages,
-       r.counts AS rcounts, b.key AS key, labels(b) AS labels, b.src AS src, b.pages AS pages, b.counts AS counts
+RETURN a.key AS origin, items
 """
 
-# The start node and two hops from it in one round trip; the second hop as one list per
-# first-hop neighbour (graph.investigate reads those of the nodes its walk expands).
+# The same from one node: a plain MATCH … WITH … LIMIT rather than a subquery per origin.
+EXPAND_ONE = f"""
+MATCH (a:Entity {{key: $key}})-[r]-(b:Entity)
+WHERE {visible('r')} AND {visible('b')}
+WITH a, r, b LIMIT $fanout_plus_one
+RETURN a.key AS origin, collect({_NEIGHBOUR_ITEM.format(r='r', b='b')}) AS items
+"""
+
+# The start node and two hops from it in one round trip: the first hop as items, each with the
+# second hop from it (`around`, NEIGHBOUR_FIELDS items); graph.investigate reads those of the nodes
+# its walk expands.
 EXPAND_TWICE = f"""
 MATCH (a:Entity {{key: $key}}) WHERE {visible('a')}
 CALL {{
@@ -174,19 +197,17 @@ CALL {{
   MATCH (b)-[r2]-(c:Entity)
   WHERE {visible('r2')} AND {visible('c')}
   WITH r2, c LIMIT $fanout_plus_one
-  RETURN collect([startNode(r2).key, type(r2), r2.src, r2.pages, r2.counts, c.key, labels(c), c.src, c.pages,
-                  c.counts]) AS around
+  RETURN collect({_NEIGHBOUR_ITEM.format(r='r2', b='c')}) AS around
 }}
-RETURN a.src AS asrc, labels(a) AS alabels, a.pages AS apages, a.counts AS acounts, startNode(r).key AS source,
-       type(r) AS type, r.src AS rsrc, r.pages AS rpages, r.counts AS rcounts, b.key AS key, labels(b) AS labels,
-       b.src AS src, b.pages AS pages, b.counts AS counts, around
+WITH a, collect({_NEIGHBOUR_ITEM.format(r='r', b='b')[:-1]}, around]) AS items
+RETURN a.src AS asrc, labels(a) AS alabels, a.pages AS apages, a.counts AS acounts, items
 """
 
 EDGES_AMONG = f"""
 UNWIND $keys AS k
 MATCH (a:Entity {{key: k}})-[r]->(b:Entity)
 WHERE b.key IN $keys AND {visible('r')}
-RETURN a.key AS source, type(r) AS type, b.key AS target, r.src AS rsrc, r.pages AS rpages, r.counts AS rcounts
+RETURN collect({_EDGE_ITEM}) AS items
 """
 
 # Every visible outgoing edge of the given nodes (the caller keeps those whose end it holds):
@@ -195,14 +216,14 @@ EDGES_OUT = f"""
 UNWIND $keys AS k
 MATCH (a:Entity {{key: k}})-[r]->(b:Entity)
 WHERE {visible('r')}
-RETURN a.key AS source, type(r) AS type, b.key AS target, r.src AS rsrc, r.pages AS rpages, r.counts AS rcounts
+RETURN collect({_EDGE_ITEM}) AS items
 """
 
 SEARCH_NAMES = f"""
 MATCH (n:Entity)
 WHERE any(x IN n.names WHERE x CONTAINS $q) AND {visible('n')}
-RETURN n.key AS key, labels(n) AS labels, n.src AS src, n.pages AS pages, n.counts AS counts
-ORDER BY n.key SKIP $skip LIMIT $limit
+WITH n ORDER BY n.key SKIP $skip LIMIT $limit
+RETURN collect({_NODE_ITEM.format(v='n')}) AS items
 """
 
 # Members of each name block, at most $cap_plus_one each (a fuller block is too common to suggest anything).
@@ -213,9 +234,10 @@ CALL {{
   WITH k
   MATCH (k)<-[:NAMED]-(m:Entity)
   WHERE {visible('m')}
-  RETURN m LIMIT $cap_plus_one
+  WITH m LIMIT $cap_plus_one
+  RETURN collect({_NODE_ITEM.format(v='m')}) AS items
 }}
-RETURN b AS block, m.key AS key, labels(m) AS labels, m.src AS src, m.pages AS pages, m.counts AS counts
+RETURN b AS block, items
 """
 
 # A paged element's overflow pages the agency may read, in page order (graph.provenance).
@@ -233,6 +255,6 @@ RETURN r.nodes AS nodes
 OVERLAP_CANDIDATES = f"""
 MATCH (n:Entity)
 WHERE n.agency_count >= $min_agencies AND {visible('n')}
-RETURN n.key AS key, labels(n) AS labels, n.src AS src, n.pages AS pages, n.counts AS counts
-ORDER BY n.key SKIP $skip LIMIT $limit
+WITH n ORDER BY n.key SKIP $skip LIMIT $limit
+RETURN collect({_NODE_ITEM.format(v='n')}) AS items
 """

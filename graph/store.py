@@ -112,6 +112,15 @@ class GraphStore:
             result = await session.run(cypher, params)
             return [dict(record.items()) async for record in result]
 
+    async def read_items(self, cypher: str, fields: tuple[str, ...], **params) -> list[dict]:
+        """A read whose rows hold lists (`items`): one dict per item, keyed by `fields`, with the
+        row's other columns (an expansion's origin, a name block) added to each."""
+        found = []
+        for row in await self.read(cypher, **params):
+            items = row.pop("items") or []
+            found += [{**row, **dict(zip(fields, item))} for item in items]
+        return found
+
     # -- projection ----------------------------------------------------------------------------
 
     async def watermark(self) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.perf import bench_export, bench_first_stream, bench_graph, bench_ingest, bench_load
+from tests.perf import bench_export, bench_first_stream, bench_graph, bench_ingest, bench_keepup, bench_load
 from tests.perf.common import Figure
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -39,6 +39,7 @@ def main(only: list[str]) -> None:
     figures: list[Figure] = []
     failed: list[str] = []
     stages = (("ingest", bench_ingest.run), ("first-stream", bench_first_stream.run), ("load", bench_load.run),
+              ("keepup", bench_keepup.run),
               ("graph", bench_graph.run), ("exports", exports))
     unknown = set(only) - {name for name, _ in stages}
     if unknown:
