@@ -37,11 +37,12 @@ from gateway.ledger.store import Entry, LedgerStore
 from gateway import logs
 from graph.embedded import BoltEndpoint
 from graph.projector import LedgerItem, Projector
-from graph.store import GraphStore
+from graph.store import GraphStore, WriteBatch
 from regulink.v1 import envelope_pb2
 
 log = logging.getLogger("regulink.projection")
 BATCH = 2000  # ledger entries per graph transaction
+KEEP = 300_000  # records, elements and pages the projector holds between batches (graph.projector)
 IDLE_POLL = 1.0  # seconds between looks at the ledger when no wake-up came
 
 
@@ -60,35 +61,38 @@ def ledger_items(entries: Iterable[Entry]) -> list[LedgerItem]:
 
 
 class Follower:
-    """The loop: catch up with the ledger, wait for it to grow, again; failures retried and reported."""
+    """The loop: catch up with the ledger, wait for it to grow, again; failures retried and reported.
+
+    The projector holds what it touched between batches (graph.projector `keep`), so a
+    hub or a recent record is read from the graph once, not at every batch; a failed
+    write drops what it holds and the loop resumes from the graph's own watermark.
+    (Folding the next batch while the last was written gained nothing on two cores,
+    where the fold and the database share them: docs/benchmarks.md.)
+    """
 
     def __init__(self, ledger: LedgerStore, store: GraphStore, report) -> None:
         self.ledger = ledger
         self.store = store
-        self.projector = Projector(store)
+        self.projector = Projector(store, keep=KEEP)
         self.report = report
         self.wake = asyncio.Event()
         self.stopping = False
         self.watermark = -1
+        self.resync = True  # read the watermark from the graph before the next step
         self.error: str | None = None
         self.failing_since: float | None = None  # wall time of the first failure at this watermark
 
     async def run(self) -> None:
-        self.watermark = await self.store.watermark()
-        self.report(watermark=self.watermark, error=None, failing_since=None)
         delay = 0.5
         while not self.stopping:
             self.wake.clear()  # before looking: a wake-up during the step is not lost
             try:
+                if self.resync:
+                    self.watermark = await self.store.watermark()
+                    self.resync = False
                 advanced = await self.step()
             except Exception as exc:  # graph down, a statement refused: keep trying, say so
-                if self.failing_since is None:
-                    self.failing_since = time.time()
-                self.error = f"{type(exc).__name__}: {exc}"[:2000]
-                log.warning("projection cannot advance past %d (%s); retrying in %.1fs", self.watermark,
-                            self.error, delay)
-                self.report(watermark=self.watermark, error=self.error, error_kind=type(exc).__name__,
-                            failing_since=self.failing_since)
+                self._failed(exc, delay)
                 await self._sleep(delay)
                 delay = min(delay * 2, 30)
                 continue
@@ -96,21 +100,33 @@ class Follower:
             if not advanced:
                 await self._sleep(IDLE_POLL)
 
+    def _failed(self, exc: Exception, delay: float) -> None:
+        self.projector.forget()
+        self.resync = True
+        if self.failing_since is None:
+            self.failing_since = time.time()
+        self.error = f"{type(exc).__name__}: {exc}"[:2000]
+        log.warning("projection cannot advance past %d (%s); retrying in %.1fs", self.watermark, self.error, delay)
+        self.report(watermark=self.watermark, error=self.error, error_kind=type(exc).__name__,
+                    failing_since=self.failing_since)
+
     async def step(self) -> bool:
         """Project the next batch of ledger entries; False when there was none."""
         began = time.perf_counter()
         entries = await asyncio.to_thread(self.ledger.entries, self.watermark + 1, BATCH)
         if not entries:
             return False
-        items = await asyncio.to_thread(ledger_items, entries)
-        watermark = await self.projector.apply(items) if items else self.watermark
-        if watermark < entries[-1].log_index:
-            # Purged or unparsable entries only at the end: move the watermark past them.
-            watermark = entries[-1].log_index
-            await self.store.set_watermark(watermark)
-        self.watermark = watermark
+        batch = await self.projector.prepare(ledger_items(entries), self.watermark)
+        folded = batch is not None
+        if batch is None:  # purged or unparsable entries only: the watermark moves past them
+            batch = WriteBatch()
+        batch.watermark = entries[-1].log_index
+        await self.store.write(batch)
+        if folded:
+            self.projector.written()
+        self.watermark = batch.watermark
         self.error = self.failing_since = None
-        self.report(watermark=watermark, error=None, failing_since=None, batch=len(entries),
+        self.report(watermark=self.watermark, error=None, failing_since=None, batch=len(entries),
                     seconds=round(time.perf_counter() - began, 4))
         return True
 

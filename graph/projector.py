@@ -13,6 +13,7 @@ gateway; gateway.projection reads the ledger and feeds this.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -40,7 +41,13 @@ def record_key(agency: str, record_id: str) -> str:
 
 
 class _WorkingSet:
-    """The part of the graph a batch touches, loaded once, changed in memory, written once."""
+    """The part of the graph a batch touches, loaded once, changed in memory, written once.
+
+    The projector is the graph's only writer, so what it holds stays true after
+    its batch is written: a projector made with `keep` holds its working set
+    across batches (hubs and recent records are not read again), and can fold
+    the next batch while the last one is being written (gateway.projection_worker).
+    """
 
     def __init__(self) -> None:
         self.records: dict[str, dict] = {}
@@ -53,6 +60,38 @@ class _WorkingSet:
         self.touched_pages: set[str] = set()
         self.touched_records: set[str] = set()
         self.stored_records: set[str] = set()
+
+    @property
+    def size(self) -> int:
+        return len(self.records) + len(self.nodes) + len(self.edges) + len(self.pages)
+
+    def seal(self) -> tuple[set, set, set, set]:
+        """The batch built from the touched parts is (to be) in the database: they count as stored
+        from now on. Returns what was touched (nodes, edges, pages, records) and starts afresh."""
+        for key in self.touched_nodes:
+            element = self.nodes[key]
+            element.stored_label = element.label if element.tally.entries else None
+            element.stored_names = frozenset(element.tally.names)
+        for triple in self.touched_edges:
+            element = self.edges[triple]
+            element.stored_label = element.label if element.tally.entries else None
+        for key in self.touched_pages:
+            (self.stored_pages.add if self.pages[key] else self.stored_pages.discard)(key)
+        self.stored_records |= self.touched_records
+        touched = (self.touched_nodes, self.touched_edges, self.touched_pages, self.touched_records)
+        self.touched_nodes, self.touched_edges, self.touched_pages, self.touched_records = set(), set(), set(), set()
+        return touched
+
+    def only(self, nodes: set, edges: set, pages: set, records: set) -> _WorkingSet:
+        """A working set holding just these parts of this one (what batches not yet written touched)."""
+        kept = _WorkingSet()
+        kept.nodes = {k: self.nodes[k] for k in nodes}
+        kept.edges = {t: self.edges[t] for t in edges}
+        kept.pages = {k: self.pages[k] for k in pages}
+        kept.stored_pages = self.stored_pages & pages
+        kept.records = {k: self.records[k] for k in records}
+        kept.stored_records = self.stored_records & records
+        return kept
 
     def take(self, element: Element, element_id: str, page: int, record: str) -> None:
         """Remove a record's entry from the page it was put on."""
@@ -80,26 +119,68 @@ class _WorkingSet:
 
 
 class Projector:
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, keep: int = 0) -> None:
+        """`keep`: how many records, elements and pages to hold in memory between batches (0: none;
+        every batch reads what it touches). Only for the graph's one writer, and only while
+        nothing else changes the graph (a failed write must be followed by `forget`)."""
         self.store = store
+        self.keep = keep
+        self._work = _WorkingSet()
+        self._inflight: deque[tuple[set, set, set, set]] = deque()  # what each batch not yet written touched
 
     async def apply(self, items: list[LedgerItem]) -> int:
         """Apply entries after the watermark; returns the new watermark."""
         watermark = await self.store.watermark()
-        items = [i for i in items if i.log_index > watermark]
-        if not items:
+        batch = await self.prepare(items, watermark)
+        if batch is None:
             return watermark
+        try:
+            await self.store.write(batch)
+        except BaseException:
+            self.forget()
+            raise
+        self.written()
+        return batch.watermark
+
+    async def prepare(self, items: list[LedgerItem], after: int) -> WriteBatch | None:
+        """The write that applies the entries after log index `after` (None: there are none).
+
+        Call `written` once it is in the database, `forget` if it failed. With `keep`,
+        the next batch may be prepared while this one is being written: it reads from
+        the database only what no earlier batch touched.
+        """
+        items = [i for i in items if i.log_index > after]
+        if not items:
+            return None
+        if not self.keep:
+            self._work = _WorkingSet()
         plans = [(item, self._plan(item)) for item in items]
-        work = await self._load(plans)
+        work = await self._load(plans, self._work)
+        batch = self._fold(plans, work)
+        batch.watermark = items[-1].log_index
+        self._inflight.append(work.seal())
+        return batch
+
+    def _fold(self, plans, work: _WorkingSet) -> WriteBatch:
         for _item, (removals, adds) in plans:
             for key in removals:
                 self._remove_record(work, key)
             if adds is not None:
                 self._add(work, adds)
-        batch = self._batch(work)
-        batch.watermark = items[-1].log_index
-        await self.store.write(batch)
-        return batch.watermark
+        return self._batch(work)
+
+    def written(self) -> None:
+        """The oldest prepared batch is in the database. When more is held than `keep`, let go of
+        all but what the batches still being written touched (the database has the rest)."""
+        self._inflight.popleft()
+        if self._work.size > self.keep:
+            pending = [set().union(*parts) for parts in zip(*self._inflight)] or [set(), set(), set(), set()]
+            self._work = self._work.only(*pending)
+
+    def forget(self) -> None:
+        """A prepared batch did not reach the database: what is held may be ahead of it."""
+        self._work = _WorkingSet()
+        self._inflight.clear()
 
     async def rebuild(self, batches: Iterable[list[LedgerItem]], progress: Callable[[int], None] = lambda n: None,
                       chunk: int = 5000) -> int:
@@ -141,33 +222,38 @@ class Projector:
             removals.append(record_key(record.agency_id, record.supersedes.record_id))
         return removals, contribution(record, item.log_index, item.accepted_ms)
 
-    async def _load(self, plans) -> _WorkingSet:
-        """Read what the batch touches: its records' states, their elements, and only the pages it needs."""
-        work = _WorkingSet()
-        record_keys = {k for _, (removals, _) in plans for k in removals}
-        work.records.update(await self.store.load_records(sorted(record_keys)))
-        work.stored_records = set(work.records)
+    async def _load(self, plans, work: _WorkingSet) -> _WorkingSet:
+        """Read what the batch touches and `work` does not hold yet: its records' states, their
+        elements, and only the pages it needs (where removed entries sit, where new ones go)."""
+        record_keys = {k for _, (removals, _) in plans for k in removals} - work.records.keys()
+        loaded = await self.store.load_records(sorted(record_keys))
+        work.records.update(loaded)
+        work.stored_records |= loaded.keys()
+        states = [work.records[k] for _, (removals, _) in plans for k in removals if k in work.records]
         node_keys: set[str] = set()
         edge_keys: set[Triple] = set()
-        page_keys: set[str] = set()
-        for state in work.records.values():
+        for state in states:
             node_keys.update(state["nodes"])
             edge_keys.update(state["edges"])
-            # The pages holding the entries a removal takes out.
-            page_keys.update(provenance.page_key(provenance.node_id(k), p) for k, p in state["nodes"].items() if p)
-            page_keys.update(provenance.page_key(provenance.edge_id(*t), p) for t, p in state["edges"].items() if p)
         for _, (_, adds) in plans:
             if adds is not None:
                 node_keys.update(adds.nodes)
                 edge_keys.update((e.source, e.type, e.target) for e in adds.edges.values())
-        work.nodes.update(await self.store.load_nodes(sorted(node_keys)))
-        work.edges.update(await self.store.load_edges(sorted(edge_keys)))
+        work.nodes.update(await self.store.load_nodes(sorted(node_keys - work.nodes.keys())))
+        work.edges.update(await self.store.load_edges(sorted(edge_keys - work.edges.keys())))
+        page_keys: set[str] = set()
+        for state in states:  # the pages holding the entries a removal takes out
+            page_keys.update(provenance.page_key(provenance.node_id(k), p) for k, p in state["nodes"].items() if p)
+            page_keys.update(provenance.page_key(provenance.edge_id(*t), p) for t, p in state["edges"].items() if p)
         # The last page of an element that has pages: where its next entries go.
-        page_keys.update(provenance.page_key(provenance.node_id(k), e.pages) for k, e in work.nodes.items() if e.pages)
-        page_keys.update(provenance.page_key(provenance.edge_id(*t), e.pages) for t, e in work.edges.items() if e.pages)
+        page_keys.update(provenance.page_key(provenance.node_id(k), work.nodes[k].pages)
+                         for k in node_keys if k in work.nodes and work.nodes[k].pages)
+        page_keys.update(provenance.page_key(provenance.edge_id(*t), work.edges[t].pages)
+                         for t in edge_keys if t in work.edges and work.edges[t].pages)
+        page_keys -= work.pages.keys()
         stored = await self.store.load_pages(sorted(page_keys))
-        work.stored_pages = set(stored)
-        work.pages = {key: stored.get(key, {}) for key in page_keys}
+        work.stored_pages |= stored.keys()
+        work.pages.update({key: stored.get(key, {}) for key in page_keys})
         return work
 
     # -- applying ------------------------------------------------------------------------------

@@ -90,6 +90,34 @@ async def test_paged_sources_equal_rebuild_and_reference(store, monkeypatch, see
     assert await store.dump_tallies() == tallies
 
 
+@pytest.mark.parametrize("seed", [5, 6])
+async def test_a_projector_holding_its_state_between_batches_writes_the_same_graph(store, monkeypatch, seed):
+    """The projector process keeps what it touched in memory (and prepares a batch while the last
+    is written): batch after batch, with pages in play, it must write what a fresh read would."""
+    from graph import provenance
+    monkeypatch.setattr(provenance, "HEAD", 2)
+    monkeypatch.setattr(provenance, "PAGE", 3)
+    items = Generator(seed, wallets=4, domains=2).run(200)
+    await Projector(store).apply(items)
+    expected, tallies = await store.dump(), await store.dump_tallies()
+    await store.clear()
+    projector = Projector(store, keep=150)  # small enough to be dropped and read again now and then
+    rng = random.Random(seed)
+    position, watermark = 0, -1
+    pending = None
+    while position < len(items):
+        step = rng.randrange(1, 30)
+        batch = await projector.prepare(items[position:position + step], watermark)
+        if pending is not None:  # the previous batch is written only now, after this one was prepared
+            await store.write(pending)
+            projector.written()
+        pending, watermark = batch, batch.watermark
+        position += step
+    await store.write(pending)
+    assert await store.dump() == expected
+    assert await store.dump_tallies() == tallies
+
+
 async def test_reapplying_changes_nothing(store):
     items = Generator(5).run(60)
     projector = Projector(store)
