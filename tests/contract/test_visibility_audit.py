@@ -8,7 +8,7 @@ import random
 import pytest
 
 from graph import names as name_match
-from graph.investigate import Investigator
+from graph.investigate import SHOWN, Investigator
 from graph.project import contribution
 from graph.projector import Projector
 from graph.visibility import may_see
@@ -35,10 +35,19 @@ def expected_for(items, viewer: str):
     return nodes, edges, node_names, roles
 
 
+def assert_sources(view, visible: set[str], what) -> None:
+    """A view shows sources the viewer may see (all of them up to a page) and counts exactly those."""
+    shown = {s["record"] for s in view.sources}
+    assert shown <= visible, f"leaked source on {what}: {sorted(shown - visible)}"
+    assert len(shown) == min(len(visible), SHOWN), f"sources of {what}"
+    assert view.source_count == len(visible), f"source count of {what}"
+    assert view.agencies == sorted({r.partition("/")[0] for r in visible}), f"agencies of {what}"
+
+
 def check_subgraph(subgraph, nodes, edges, node_names):
     for key, view in subgraph.nodes.items():
         assert key in nodes, f"leaked node {key}"
-        assert {s["record"] for s in view.sources} == nodes[key], f"sources of {key}"
+        assert_sources(view, nodes[key], key)
         assert set(view.names) <= node_names[key], f"leaked name on {key}"
     visible_records = set().union(*nodes.values()) if nodes else set()
     for (source, rel_type, target), view in subgraph.edges.items():
@@ -49,7 +58,7 @@ def check_subgraph(subgraph, nodes, edges, node_names):
             assert source in nodes and target in nodes
             continue
         assert (source, rel_type, target) in edges, f"leaked edge {source} {rel_type} {target}"
-        assert {s["record"] for s in view.sources} == edges[(source, rel_type, target)]
+        assert_sources(view, edges[(source, rel_type, target)], (source, rel_type, target))
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])

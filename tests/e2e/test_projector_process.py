@@ -9,9 +9,11 @@ import signal
 
 import pytest
 
-from gateway import config
+from gateway import config, process
+from gateway.client import AsyncClient, TlsFiles, sign_record
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import gateway_env, make_record, signed
+from tests.e2e.test_crash import prepare
 
 
 @pytest.mark.timeout(240)
@@ -51,3 +53,41 @@ async def test_projector_killed_alone_resumes_from_its_watermark(tmp_path):
         for _labels, _readers, sources in nodes.values():
             assert len(sources) == len(set(sources)) == 1  # every node here is asserted by one record
         assert len(edges) == 2 * 3300  # CONTROLS and HAS_IDENTIFIER of each record
+
+
+@pytest.mark.timeout(300)
+async def test_gateway_killed_while_projecting_resumes_with_nothing_doubled(tmp_path):
+    """kill -9 of the whole gateway (its projector sees its stdin close) while the graph lags:
+    after a restart the projection resumes from the graph's watermark, each record once."""
+    key = prepare(tmp_path)
+    envelopes = [sign_record(make_record("fsa-jp"), [key]) for _ in range(1500)]
+    tls = TlsFiles.for_agency(tmp_path / "tls", "fsa-jp")
+    (tmp_path / "gw.toml").write_text('[gateway]\norigin = "projector-crash.test/log"\ngraph_heap = "512m"\n')
+    gateway = await process.start(tmp_path, "--config", str(tmp_path / "gw.toml"))
+    try:
+        async with AsyncClient.connect(gateway.target, tls) as client:
+            receipts = [o async for o in client.submit_stream(envelopes, per_message=200)]
+            assert all(isinstance(r, exchange_pb2.Receipt) for r in receipts)
+            status = await client.graph_status()
+            assert status.projected_through < receipts[-1].log_index, "the kill must land while the graph lags"
+    finally:
+        await gateway.stop(signal.SIGKILL)
+
+    gateway = await process.start(tmp_path, "--config", str(tmp_path / "gw.toml"))
+    try:
+        async with AsyncClient.connect(gateway.target, tls) as client:
+            status = await client.wait_projected(timeout=180)
+            assert status.projected_through == receipts[-1].log_index
+            hits, token = [], ""
+            while True:
+                page = await client.search("Example Coin Exchange Ltd", page_size=500, page_token=token)
+                hits += page.hits
+                if not (token := page.next_page_token):
+                    break
+            assert len(hits) == len(envelopes)  # one operator per record, none twice
+            assert {h.node.source_count for h in hits} == {1}
+            for hit in hits[::150]:  # and each record's wallet and domain have their one source
+                around = await client.neighbourhood(hit.node.key, hops=1)
+                assert [n.source_count for n in around.nodes] == [1, 1, 1]
+    finally:
+        await gateway.stop()

@@ -411,7 +411,7 @@ class _Draft:
         self.country = country
         self.jp = jp  # Japanese names and wording in this case
         self.subject = ""  # ref of the operator / suspect the case is about
-        self.subject_domain = ""  # its domain, for e-mail addresses
+        self.subject_domain = ""  # its domain (an organization's), for its site and e-mail addresses
         self.wallets: list[tuple[str, str]] = []  # (ref, chain)
         self.used: list = []  # pooled elements already in this record (a handful: a list is fastest)
         self.count = 0
@@ -523,9 +523,9 @@ class Realistic:
     def _operator_warning(self, d: _Draft) -> None:
         """A regulator's warning: an unlicensed operator, its site, deposit wallets, contacts."""
         rng = self.rng
-        op, d.subject_domain = self._organization(d, operator=True, with_domain=0.6)
+        op, d.subject_domain = self._organization(d, operator=True, domain_listed=0.6)
         d.subject = op
-        self._website(d, op)
+        self._website(d, op, d.subject_domain)
         for _ in range(rng.below(3)):
             d.link(op, self._wallet(d), pb.LINK_TYPE_CONTROLS, "deposit instructions on the operator's site")
         self._contacts(d, op)
@@ -535,9 +535,9 @@ class Realistic:
     def _consumer_complaint(self, d: _Draft) -> None:
         """A local government's consumer counter: a site and a phone number, sometimes a wallet."""
         rng = self.rng
-        op, d.subject_domain = self._organization(d, operator=True, with_domain=0.3)
+        op, d.subject_domain = self._organization(d, operator=True, domain_listed=0.3)
         d.subject = op
-        self._website(d, op)
+        self._website(d, op, d.subject_domain)
         if rng.random() < 0.7:
             tel = d.entity("tel", pb.ENTITY_TYPE_PHONE)
             tel.identifiers.add(kind="phone", value=phone(rng, d.country))
@@ -562,19 +562,19 @@ class Realistic:
             hop = nxt
         self._contacts(d, suspect)
         if rng.random() < 0.2:
-            front, _ = self._organization(d, operator=False, with_domain=0.2)
+            front, _ = self._organization(d, operator=False, domain_listed=0.2)
             d.link(suspect, front, pb.LINK_TYPE_DIRECTS, "bank account opening documents")
 
     def _company_profile(self, d: _Draft) -> None:
         """A regulator's file on a registered company: LEI or corporate number, directors, site."""
         rng = self.rng
-        org, d.subject_domain = self._organization(d, operator=False, with_domain=0.5, registered=True)
+        org, d.subject_domain = self._organization(d, operator=False, domain_listed=0.5, registered=True)
         d.subject = org
         for _ in range(1 + rng.below(2)):
             link = pb.LINK_TYPE_DIRECTS if rng.random() < 0.7 else pb.LINK_TYPE_OWNS
             d.link(self._person(d), org, link, "registry filing")
         if rng.random() < 0.6:
-            self._website(d, org)
+            self._website(d, org, d.subject_domain)
         if rng.random() < 0.3:
             d.link(org, self._wallet(d), pb.LINK_TYPE_CONTROLS, "on-site inspection")
 
@@ -600,9 +600,14 @@ class Realistic:
             entity.roles.append(role)
         return entity.ref
 
-    def _organization(self, d: _Draft, operator: bool, with_domain: float,
+    def _organization(self, d: _Draft, operator: bool, domain_listed: float,
                       registered: bool = False) -> tuple[str, str]:
-        """An organization named in Latin or Japanese (with its Latin alias); returns (ref, its domain or "")."""
+        """An organization named in Latin or Japanese (with its Latin alias); returns (ref, its domain).
+
+        Its domain follows its brand; with probability ``domain_listed`` the
+        record also lists it as the organization's identifier (which links
+        the organization to the domain node).
+        """
         rng = self.rng
         (brand, kana, stem), sector = rng.pick(BRANDS), rng.pick(SECTORS)
         latin = f"{brand} {sector[0]}"
@@ -620,9 +625,8 @@ class Realistic:
             entity.roles.append(pb.ENTITY_ROLE_LICENSED_EXCHANGE)
         if registered or rng.random() < 0.1:
             self._registration(d, entity)
-        domain = ""
-        if rng.random() < with_domain:
-            domain = self._domain(d, f"{stem}-{sector[2]}")
+        domain = self._domain(d, f"{stem}-{sector[2]}")
+        if rng.random() < domain_listed:
             entity.identifiers.add(kind="domain", value=domain)
         if rng.random() < 0.4:
             entity.attributes.add(name="address", value=self._address(d))
@@ -659,10 +663,9 @@ class Realistic:
             return f"{rng.pick(BRAND_WORDS)[1]}{self._fresh}.jp"
         return f"{stem}{self._fresh:x}.{TLDS.pick(rng)}"
 
-    def _website(self, d: _Draft, owner: str) -> None:
-        """The owner's site: its own domain when it has one, filed as a domain or as the URL seen."""
+    def _website(self, d: _Draft, owner: str, domain: str) -> None:
+        """The owner's site, filed by its domain or by the URL seen."""
         rng = self.rng
-        domain = d.subject_domain or self._domain(d, f"{rng.pick(BRANDS)[2]}-{rng.pick(SECTORS)[2]}")
         site = d.entity("site", pb.ENTITY_TYPE_WEBSITE, domain)
         if rng.random() < 0.3:
             site.identifiers.add(kind="url", value=f"https://{domain}{rng.pick(PATHS)}")

@@ -35,9 +35,9 @@ def _bytes(records) -> list[bytes]:
 
 
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_does_not():
-    first = _bytes(Realistic(11).records(1000))
-    assert first == _bytes(Realistic(11).records(1000))
-    assert first != _bytes(Realistic(12).records(1000))
+    first = _bytes(Realistic(11).records(600))
+    assert first == _bytes(Realistic(11).records(600))
+    assert first != _bytes(Realistic(12).records(600))
     assert _bytes(sanctions_list("fsa-jp", 300, 4)) == _bytes(sanctions_list("fsa-jp", 300, 4))
 
 
@@ -114,8 +114,8 @@ def test_the_identifier_makers_pass_graph_resolve():
 
 
 def test_a_sanctions_list_imported_by_two_agencies_is_equal_and_meets_at_ofac():
-    fsa, mas = list(sanctions_list("fsa-jp", 1000, seed=8)), list(sanctions_list("mas-sg", 1000, seed=8))
-    assert len({r.record_id for r in fsa}) == 1000 and all(r.record_id.startswith("sdn-") for r in fsa)
+    fsa, mas = list(sanctions_list("fsa-jp", 600, seed=8)), list(sanctions_list("mas-sg", 600, seed=8))
+    assert len({r.record_id for r in fsa}) == 600 and all(r.record_id.startswith("sdn-") for r in fsa)
     for a, b in zip(fsa, mas):
         assert a.record_id == b.record_id and a.agency_id == "fsa-jp" and b.agency_id == "mas-sg"
         b.agency_id = a.agency_id
@@ -127,6 +127,6 @@ def test_a_sanctions_list_imported_by_two_agencies_is_equal_and_meets_at_ofac():
         assert ofac in c.nodes
         assert [e.type for e in c.edges.values() if e.target == ofac] == ["SANCTIONED_BY"]
         with_wallets += any(k.startswith("wallet:") for k in c.nodes)
-    assert 100 < with_wallets < 400
+    assert 60 < with_wallets < 240  # about a fifth
     assert {e.type for r in fsa for e in r.entities if e.ref == "subject"} == {
         pb.ENTITY_TYPE_PERSON, pb.ENTITY_TYPE_ORGANIZATION}
