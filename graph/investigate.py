@@ -25,6 +25,7 @@ from graph import names as name_match
 
 FANOUT = 200
 MAX_NODES = 2000
+CARD_LINKS = 100  # neighbours listed on an entity card
 MAX_CASE_NODES = 50_000  # a case export (a sanctions list is one case) may be large
 _CHUNK = 2000
 OPERATOR_ROLE = "unauthorized_operator"
@@ -77,7 +78,7 @@ class Investigator:
         if not keys:
             return {}
         rows = await self.store.read_items(queries.NODES_BY_KEY, queries.NODE_FIELDS, keys=keys, agency=viewer)
-        await self._widen(rows, viewer, NODE)
+        await self._widen(rows, viewer, NODE, at_least=SHOWN)
         views = {}
         for row in rows:
             view = window.keep(_node(row, viewer))
@@ -119,7 +120,7 @@ class Investigator:
             around.setdefault(row["key"], row["around"])  # two links to one neighbour carry the same list
         second_rows = [dict(zip(queries.NEIGHBOUR_FIELDS, item), origin=origin)
                        for origin, items in around.items() for item in items]
-        await self._widen(rows[:1], viewer, START)
+        await self._widen(rows[:1], viewer, START, at_least=SHOWN)
         await self._widen(rows + second_rows, viewer, NODE, EXPANDED_EDGE)
         start = window.keep(node_view(key, head["alabels"], rows[0]["asrc"], viewer, head["acounts"]))
         first = _neighbours(rows, viewer, edge_types, window, fanout)
@@ -177,14 +178,16 @@ class Investigator:
         await self._widen(rows, viewer, EDGE)
         return {frozenset((r["source"], r["target"])) for r in rows if _edge(r, viewer)}
 
-    async def _widen(self, rows: list[dict], viewer: str, *specs: RowElement) -> None:
+    async def _widen(self, rows: list[dict], viewer: str, *specs: RowElement, at_least: int = 1) -> None:
         """Give each paged element of the rows enough sources the viewer may read to show.
 
         A row carries an element's head (graph.provenance.HEAD entries). For
         the rare element with more (a hub) whose head shows the viewer fewer
-        than SHOWN, its overflow pages the viewer may read are fetched, a few
-        at a time in page order, and their readable entries appended to the
-        row's sources; counts come from the element's tally, never from here.
+        than `at_least` (SHOWN for the elements asked for by key, one for
+        those met on the way: a neighbourhood needs a hub to be there, its card
+        shows its sources), its overflow pages the viewer may read are fetched,
+        a few at a time in page order, and their readable entries appended to
+        the row's sources; counts come from the element's tally, never from here.
         """
         short: dict[str, list] = {}  # element id -> [pages, visible so far, [(row, field)]]
         for row in rows:
@@ -196,9 +199,9 @@ class Investigator:
                 if element not in short:
                     short[element] = [pages, len(visible_sources(row[src_field], viewer)), []]
                 short[element][2].append((row, src_field))
-        wanted = {e: v for e, v in short.items() if v[1] < SHOWN}
+        wanted = {e: v for e, v in short.items() if v[1] < at_least}
         first = 1
-        step = 4
+        step = 1  # one page of 256 usually has enough; then 4, 16 … more
         extra: dict[str, list[str]] = {e: [] for e in wanted}
         while wanted:
             keys = [provenance.page_key(e, p) for e, (pages, _, _) in wanted.items()
@@ -209,12 +212,12 @@ class Investigator:
                 element = provenance.page_element(page["key"])
                 state = wanted[element]
                 for text in page["src"]:
-                    if state[1] < SHOWN and visible_sources([text], viewer):
+                    if state[1] < at_least and visible_sources([text], viewer):
                         extra[element].append(text)
                         state[1] += 1
             first += step
             step *= 4
-            wanted = {e: v for e, v in wanted.items() if v[1] < SHOWN and v[0] >= first}
+            wanted = {e: v for e, v in wanted.items() if v[1] < at_least and v[0] >= first}
         for element, texts in extra.items():
             for row, src_field in short[element][2]:
                 row[src_field] = [*row[src_field], *texts]
@@ -248,7 +251,7 @@ class Investigator:
     async def card(self, key: str, viewer: str) -> tuple[NodeView, Subgraph] | None:
         # The card lists what the entity is linked to: links among those neighbours are not asked
         # (around a hub that is a hundred more lookups).
-        around = await self.neighbourhood(key, viewer, hops=1, node_limit=100, among=False)
+        around = await self.neighbourhood(key, viewer, hops=1, node_limit=CARD_LINKS, among=False)
         view = around.nodes.get(key)
         return (view, around) if view is not None else None
 
@@ -264,8 +267,10 @@ class Investigator:
             start, first, second_rows = await self._expand_twice(key, viewer, edge_types, window)
         if first is None:
             # The start and its first hop at once; the hop is dropped unseen if the start is not visible.
+            # One hop with no type filter needs no more links than nodes it may keep (a hub's card).
+            fanout = min(FANOUT, node_limit) if hops == 1 and not (edge_types or node_types) else FANOUT
             found, first = await asyncio.gather(self.nodes([key], viewer, window),
-                                                self._expand([key], viewer, edge_types, window))
+                                                self._expand([key], viewer, edge_types, window, fanout))
             start = found.get(key)
         subgraph = Subgraph()
         if start is None:

@@ -226,7 +226,8 @@ WITH n ORDER BY n.key SKIP $skip LIMIT $limit
 RETURN collect({_NODE_ITEM.format(v='n')}) AS items
 """
 
-# Members of each name block, at most $cap_plus_one each (a fuller block is too common to suggest anything).
+# Members of each name block, unless it has more than $cap_plus_one - 1 the agency may see: such a
+# block ("w:trading") is too common to suggest anything, and its members are not sent at all.
 BLOCK_MEMBERS = f"""
 UNWIND $blocks AS b
 MATCH (k:NameBlock {{key: b}})
@@ -235,9 +236,10 @@ CALL {{
   MATCH (k)<-[:NAMED]-(m:Entity)
   WHERE {visible('m')}
   WITH m LIMIT $cap_plus_one
-  RETURN collect({_NODE_ITEM.format(v='m')}) AS items
+  RETURN collect(m) AS members
 }}
-RETURN b AS block, items
+WITH b, members WHERE size(members) < $cap_plus_one
+RETURN b AS block, [m IN members | {_NODE_ITEM.format(v='m')}] AS items
 """
 
 # A paged element's overflow pages the agency may read, in page order (graph.provenance).

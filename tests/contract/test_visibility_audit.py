@@ -36,10 +36,10 @@ def expected_for(items, viewer: str):
 
 
 def assert_sources(view, visible: set[str], what) -> None:
-    """A view shows sources the viewer may see (all of them up to a page) and counts exactly those."""
+    """A view shows sources the viewer may see (a page at most) and counts exactly those."""
     shown = {s["record"] for s in view.sources}
     assert shown <= visible, f"leaked source on {what}: {sorted(shown - visible)}"
-    assert len(shown) == min(len(visible), SHOWN), f"sources of {what}"
+    assert 1 <= len(shown) <= SHOWN, f"sources of {what}"
     assert view.source_count == len(visible), f"source count of {what}"
     assert view.agencies == sorted({r.partition("/")[0] for r in visible}), f"agencies of {what}"
 

@@ -72,9 +72,9 @@ class Rng(random.Random):
     """random.Random with float-based draws for the hot path.
 
     ``choice`` and ``randrange`` loop on ``getrandbits`` and cost about twice
-    as much; at a few dozen draws a record that is a large share of the time.
-    The bias of ``int(random() * n)`` (n far below 2**53 here) is beyond anything
-    a benchmark could notice, and the stream is as fixed for a seed.
+    as much, which adds up at a few dozen draws per record. The bias of
+    ``int(random() * n)`` (n far below 2**53 here) is beyond anything a
+    benchmark could notice, and a seed still fixes every draw.
     """
 
     def pick(self, seq: Sequence):
