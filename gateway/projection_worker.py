@@ -34,6 +34,7 @@ import orjson
 from gateway.admission import parse_record
 from gateway.errors import RegulinkError
 from gateway.ledger.store import Entry, LedgerStore
+from gateway.verifier import BACKGROUND_NICENESS
 from gateway import logs
 from graph.embedded import BoltEndpoint
 from graph.projector import LedgerItem, Projector
@@ -160,6 +161,7 @@ async def main() -> None:
     if not settings:
         return
     logs.configure(settings.get("log_level", "INFO"), settings.get("log_format", "text"))
+    os.nice(BACKGROUND_NICENESS)  # behind the serving loop and the database when the cores are busy
     endpoint = BoltEndpoint(**settings["graph"])
     ledger = LedgerStore(Path(settings["ledger"]))
     store = None

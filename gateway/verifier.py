@@ -45,6 +45,7 @@ _worker_registry: Registry | None = None
 _worker_limits: Limits | None = None
 _worker_ready: Barrier | None = None  # one for all the workers
 
+BACKGROUND_NICENESS = 5
 WARM_TIMEOUT = 120  # seconds for every worker to start; past it the gateway does not start
 
 
@@ -53,6 +54,9 @@ def _init_worker(registry_path: str, limits: Limits, ready: Barrier) -> None:
     _worker_registry = Registry(Path(registry_path))
     _worker_limits = limits
     _worker_ready = ready
+    # Background work: investigators' queries in the gateway and the graph database come first when
+    # the cores are busy (a burst of streams must not slow every answer: docs/benchmarks.md).
+    os.nice(BACKGROUND_NICENESS)
     # Let go of the gateway's stdout (whoever reads it waits for every holder to close it).
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
