@@ -361,14 +361,17 @@ class Projector:
 
 
 def _element_row(element: Element, **fields) -> dict:
+    paged = element.pages > 0
     return {
         **fields,
         "readers": element.tally.readers,
         "src": provenance.encode_page(element.head.values()),
-        "pages": element.pages,
-        "tally": element.tally.to_json(),
-        # What a reader needs to count a paged element's visible sources without reading its pages.
-        "counts": element.tally.counts() if element.pages else [],
+        # Only a paged element stores its tally (an unpaged one's is its head's, recounted when
+        # loaded) and the counts a reader needs to count its visible sources without its pages:
+        # nulls, so almost every element stores no more than its head (graph.provenance).
+        "pages": element.pages if paged else None,
+        "tally": element.tally.to_json() if paged else None,
+        "counts": element.tally.counts() if paged else None,
     }
 
 

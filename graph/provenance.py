@@ -22,6 +22,8 @@ write costs O(what it adds), never O(how many records assert the element):
 - a *tally* counts the entries per (agency, reader), per name and per
   agency, so readers, names, agency counts and a viewer's visible count
   are kept exactly when a record comes or goes without reading every entry.
+  Only a paged element stores it (`tally`, and `counts` for readers); an
+  unpaged one's is recounted from its head when the projector loads it.
   A record remembers the page of each of its entries (Record.node_pages,
   edge_pages), so a retraction reads and rewrites only those pages.
 
@@ -157,6 +159,16 @@ def _take(counts: dict, keys) -> None:
             counts[key] = left
         else:
             counts.pop(key, None)
+
+
+def stored_tally(text: str | None, head: Iterable[dict]) -> Tally:
+    """An element's tally: stored when it has pages, else recounted from its head (all its entries)."""
+    if text:
+        return Tally.from_json(text)
+    tally = Tally()
+    for entry in head:
+        tally.add(entry)
+    return tally
 
 
 def parse_counts(lines: Iterable[str]) -> dict[tuple[str, str], int]:

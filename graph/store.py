@@ -243,9 +243,10 @@ class GraphStore:
 
     async def dump_tallies(self) -> dict:
         """Element id -> what is derived from its entries (tally, and a node's names and agency count)."""
-        found = {provenance.node_id(r["key"]): (_tally_view(r["tally"]), sorted(r["names"] or []), r["agency_count"])
+        found = {provenance.node_id(r["key"]): (_tally_view(r["tally"], r["src"]), sorted(r["names"] or []),
+                                                r["agency_count"])
                  for r in await self.run(queries.DUMP_NODES)}
-        found.update({provenance.edge_id(r["source"], r["type"], r["target"]): (_tally_view(r["tally"]),)
+        found.update({provenance.edge_id(r["source"], r["type"], r["target"]): (_tally_view(r["tally"], r["src"]),)
                       for r in await self.run(queries.DUMP_EDGES)})
         return found
 
@@ -257,11 +258,11 @@ def _entries(src) -> dict[str, dict]:
 
 def _element(label: str, row: dict) -> Element:
     """A stored node or edge as the projector holds it."""
-    tally = provenance.Tally.from_json(row["tally"])
-    return Element(label, _entries(row["src"]), row["pages"] or 0, tally, stored_label=label,
-                   stored_names=frozenset(tally.names))
+    head = _entries(row["src"])
+    tally = provenance.stored_tally(row["tally"], head.values())
+    return Element(label, head, row["pages"] or 0, tally, stored_label=label, stored_names=frozenset(tally.names))
 
 
-def _tally_view(text: str | None) -> tuple:
-    tally = provenance.Tally.from_json(text)
+def _tally_view(text: str | None, src: list[str]) -> tuple:
+    tally = provenance.stored_tally(text, _entries(src).values())
     return tuple(sorted(tally.seen.items())), tuple(sorted(tally.names.items()))

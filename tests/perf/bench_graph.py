@@ -80,11 +80,8 @@ async def load_big_graph(store: GraphStore, nodes: int, edges: int) -> None:
         entry = {"record": f"{agency}/r{i // 50}", "agency": agency, "version": 1, "log_index": i // 50,
                  "tlp": 2 if i % 3 else 3, "readers": readers, "seen_ms": 1764000000000 + i,
                  "facts": {"name": f"Entity {i}"}}
-        tally = provenance.Tally()
-        tally.add(entry)
-        # One source each, as the projector stores it (graph.provenance): head only, no pages.
-        return {"readers": readers, "src": [provenance.encode(entry)], "pages": 0, "counts": [],
-                "tally": tally.to_json()}
+        # One source each, as the projector stores it (graph.provenance): a head, no pages, no tally.
+        return {"readers": readers, "src": [provenance.encode(entry)]}
 
     entities = [{"key": f"n{i}", **source(i), "names": [f"entity {i}"], "agency_count": 1} for i in range(nodes)]
     links = []
