@@ -44,7 +44,6 @@ class Projection:
         self._process: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task | None = None
         self._woken = False  # a wake-up is on its way and not yet answered: no need for another
-        self._reported = asyncio.Event()
 
     @property
     def lag(self) -> int:
@@ -94,20 +93,6 @@ class Projection:
                 process.kill()
                 await process.wait()
 
-    async def wait_for(self, predicate: Callable[[Projection], bool], timeout: float) -> bool:
-        """Wait until a report makes `predicate` true (tests, the rebuild command)."""
-        deadline = time.monotonic() + timeout
-        while not predicate(self):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            self._reported.clear()
-            try:
-                await asyncio.wait_for(self._reported.wait(), remaining)
-            except TimeoutError:
-                return predicate(self)
-        return True
-
     # -- the child ---------------------------------------------------------------------------
 
     async def _supervise(self) -> None:
@@ -125,7 +110,6 @@ class Projection:
             if self.failing_since is None:
                 self.failing_since = time.time()
             log.error("%s", self.last_error)
-            self._reported.set()
             await asyncio.sleep(delay)
             await self._spawn()
 
@@ -160,4 +144,3 @@ class Projection:
         self.last_error = report["error"]
         self.error_kind = report.get("error_kind")
         self.failing_since = report["failing_since"]
-        self._reported.set()

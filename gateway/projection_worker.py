@@ -117,6 +117,13 @@ class Follower:
         entries = await asyncio.to_thread(self.ledger.entries, self.watermark + 1, BATCH)
         if not entries:
             return False
+        if await self.store.watermark() != self.watermark:
+            # Someone else wrote the graph (`regulink graph rebuild` against a shared Neo4j): what
+            # the projector holds may be stale, so it starts again from the graph as it is.
+            log.warning("the graph's watermark moved under the projector; resuming from it")
+            self.projector.forget()
+            self.resync = True
+            return True
         batch = await self.projector.prepare(ledger_items(entries), self.watermark)
         folded = batch is not None
         if batch is None:  # purged or unparsable entries only: the watermark moves past them
