@@ -43,7 +43,7 @@ from regulink.v1 import envelope_pb2
 
 log = logging.getLogger("regulink.projection")
 BATCH = 2000  # ledger entries per graph transaction
-KEEP = 300_000  # records, elements and pages the projector holds between batches (graph.projector)
+KEEP = 100_000  # records, elements and pages held between batches (graph.projector): ~100-200 MB
 IDLE_POLL = 1.0  # seconds between looks at the ledger when no wake-up came
 
 
