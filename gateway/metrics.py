@@ -15,6 +15,7 @@
     regulink_projection_failing_seconds                    how long it has not advanced (0 while it does)
     regulink_projector_up                                  1 while the projector process runs
     regulink_projector_restarts_total                      times the projector process had to be restarted
+    regulink_projection_unprojectable                      ledger entries the graph refused, left out of it
 
 Labels are bounded by code or by the registry: RPC and query names, gRPC code
 names, error reasons, and the calling agency (its mTLS identity, checked
@@ -102,6 +103,9 @@ class _LiveState(Collector):
                                 value=1 if projection is not None and projection.running else 0)
         yield CounterMetricFamily("regulink_projector_restarts", "Times the projector process was restarted.",
                                   value=projection.restarts if projection is not None else 0)
+        yield GaugeMetricFamily("regulink_projection_unprojectable",
+                                "Ledger entries the graph refused, left out of it so the projection goes on.",
+                                value=projection.set_aside if projection is not None else 0)
 
 
 class Metrics:

@@ -41,6 +41,7 @@ class Projection:
         self.error_kind: str | None = None  # what any agency may be told: the class of the failure
         self.failing_since: float | None = None  # wall time since which it has not advanced
         self.restarts = 0
+        self.set_aside = 0  # ledger entries the graph refused, left out of it
         self._process: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task | None = None
         self._woken = False  # a wake-up is on its way and not yet answered: no need for another
@@ -144,3 +145,4 @@ class Projection:
         self.last_error = report["error"]
         self.error_kind = report.get("error_kind")
         self.failing_since = report["failing_since"]
+        self.set_aside = report.get("set_aside", self.set_aside)

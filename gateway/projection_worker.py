@@ -10,6 +10,7 @@ stdout, one JSON line:
 
 A failure adds "error_kind" (the exception's class): the error text itself
 may quote a record's content, so it goes to the operator's log only.
+"set_aside" counts the entries left out of the graph because it refused them.
 
 Its stdin carries the start-up settings (one JSON line: the ledger path and
 the Bolt endpoint, so no password is on a command line), then an empty line
@@ -29,6 +30,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+import neo4j
 import orjson
 
 from gateway.admission import parse_record
@@ -80,6 +82,8 @@ class Follower:
         self.stopping = False
         self.watermark = -1
         self.resync = True  # read the watermark from the graph before the next step
+        self.span = BATCH  # entries per step: halved around an entry the graph refuses
+        self.set_aside = 0  # entries left out of the graph, ever
         self.error: str | None = None
         self.failing_since: float | None = None  # wall time of the first failure at this watermark
 
@@ -90,7 +94,10 @@ class Follower:
             try:
                 if self.resync:
                     self.watermark = await self.store.watermark()
+                    self.set_aside = await self.store.set_aside_count()
                     self.resync = False
+                    self.report(watermark=self.watermark, error=self.error, failing_since=self.failing_since,
+                                error_kind=self.error and self.error.partition(":")[0], set_aside=self.set_aside)
                 advanced = await self.step()
             except Exception as exc:  # graph down, a statement refused: keep trying, say so
                 self._failed(exc, delay)
@@ -112,9 +119,15 @@ class Follower:
                     failing_since=self.failing_since)
 
     async def step(self) -> bool:
-        """Project the next batch of ledger entries; False when there was none."""
+        """Project the next batch of ledger entries; False when there was none.
+
+        A batch the graph refuses for what is in it (not for being unreachable) is halved
+        until the one entry it cannot take is found; that entry is set aside (an
+        `Unprojectable` node with the reason, the count in every report) and the
+        projection goes on: one record never stops the graph for every agency.
+        """
         began = time.perf_counter()
-        entries = await asyncio.to_thread(self.ledger.entries, self.watermark + 1, BATCH)
+        entries = await asyncio.to_thread(self.ledger.entries, self.watermark + 1, self.span)
         if not entries:
             return False
         if await self.store.watermark() != self.watermark:
@@ -124,6 +137,25 @@ class Follower:
             self.projector.forget()
             self.resync = True
             return True
+        try:
+            await self._project(entries)
+        except Exception as exc:
+            if _unreachable(exc):
+                raise
+            self.projector.forget()  # it holds the refused batch's changes
+            if len(entries) > 1:
+                self.span = max(1, len(entries) // 2)
+                log.warning("the graph refused ledger entries %d-%d (%s: %s); trying %d at a time",
+                            entries[0].log_index, entries[-1].log_index, type(exc).__name__, str(exc)[:300],
+                            self.span)
+                return True
+            await self._set_aside(entries[0].log_index, f"{type(exc).__name__}: {exc}"[:2000])
+        self.span = min(BATCH, self.span * 2)
+        self.report(watermark=self.watermark, error=None, failing_since=None, batch=len(entries),
+                    seconds=round(time.perf_counter() - began, 4), set_aside=self.set_aside)
+        return True
+
+    async def _project(self, entries: list[Entry]) -> None:
         batch = await self.projector.prepare(ledger_items(entries), self.watermark)
         folded = batch is not None
         if batch is None:  # purged or unparsable entries only: the watermark moves past them
@@ -134,15 +166,28 @@ class Follower:
             self.projector.written()
         self.watermark = batch.watermark
         self.error = self.failing_since = None
-        self.report(watermark=self.watermark, error=None, failing_since=None, batch=len(entries),
-                    seconds=round(time.perf_counter() - began, 4))
-        return True
+
+    async def _set_aside(self, log_index: int, reason: str) -> None:
+        """Leave one entry out of the graph, durably and with its reason (for the operator only:
+        the database's words may quote the record)."""
+        await self.store.write(WriteBatch(set_aside=[{"log_index": log_index, "reason": reason}],
+                                          watermark=log_index))
+        self.watermark = log_index
+        self.set_aside += 1
+        self.error = self.failing_since = None
+        log.error("ledger entry %d cannot be projected and is left out of the graph: %s", log_index, reason)
 
     async def _sleep(self, seconds: float) -> None:
         try:
             await asyncio.wait_for(self.wake.wait(), seconds)
         except TimeoutError:
             pass
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """The graph could not be asked (down, restarting, a lost connection), as against refusing a batch."""
+    return isinstance(exc, (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
+                            neo4j.exceptions.TransientError, OSError, asyncio.TimeoutError))
 
 
 def _report(**fields) -> None:

@@ -122,7 +122,11 @@ MERGE (k:NameBlock {key: b})
 CREATE (n)-[:NAMED]->(k)
 """
 
-CLEAR_ALL = "MATCH (n) WHERE n:Entity OR n:Record OR n:Meta OR n:NameBlock OR n:SrcPage DETACH DELETE n"
+CLEAR_ALL = ("MATCH (n) WHERE n:Entity OR n:Record OR n:Meta OR n:NameBlock OR n:SrcPage OR n:Unprojectable "
+             "DETACH DELETE n")
+# Ledger entries the projector had to leave out (gateway.projection_worker), with why.
+SET_ASIDE = "UNWIND $rows AS row CREATE (:Unprojectable {log_index: row.log_index, reason: row.reason})"
+COUNT_SET_ASIDE = "MATCH (u:Unprojectable) RETURN count(u) AS n"
 COUNT_ALL = """
 MATCH (n:Entity) WITH count(n) AS nodes
 OPTIONAL MATCH (:Entity)-[r]->(:Entity) RETURN nodes, count(r) AS edges

@@ -47,6 +47,7 @@ class WriteBatch:
     record_updates: list[dict] = field(default_factory=list)
     unnamed: list[dict] = field(default_factory=list)  # {key, blocks}: name blocks a node leaves
     named: list[dict] = field(default_factory=list)  # {key, blocks}: name blocks a node joins
+    set_aside: list[dict] = field(default_factory=list)  # {log_index, reason}: entries left out, and why
     watermark: int | None = None
 
 
@@ -127,6 +128,9 @@ class GraphStore:
         rows = await self.run(queries.WATERMARK)
         return rows[0]["log_index"] if rows and rows[0]["log_index"] is not None else -1
 
+    async def set_aside_count(self) -> int:
+        return (await self.run(queries.COUNT_SET_ASIDE))[0]["n"]
+
     async def set_watermark(self, log_index: int) -> None:
         await self.run(queries.SET_WATERMARK, log_index=log_index, format=provenance.FORMAT)
 
@@ -185,6 +189,7 @@ class GraphStore:
         add(queries.UPDATE_PAGES, rows=batch.page_updates)
         add(queries.CREATE_RECORDS, rows=batch.record_creates)
         add(queries.UPDATE_RECORDS, rows=batch.record_updates)
+        add(queries.SET_ASIDE, rows=batch.set_aside)
         if batch.watermark is not None:
             statements.append((queries.SET_WATERMARK, {"log_index": batch.watermark, "format": provenance.FORMAT}))
 

@@ -250,6 +250,7 @@ class QueryService:
             projected_through=projection.watermark if projection else -1,
             projection_error=projection.public_error if projection else "",
             stuck=bool(projection and projection.stuck),
+            unprojectable_entries=projection.set_aside if projection else 0,
         )
         if projection is not None and projection.failing_since is not None:
             status.failing_since.FromMilliseconds(int(projection.failing_since * 1000))

@@ -91,3 +91,27 @@ async def test_gateway_killed_while_projecting_resumes_with_nothing_doubled(tmp_
                 assert [n.source_count for n in around.nodes] == [1, 1, 1]
     finally:
         await gateway.stop()
+
+
+@pytest.mark.timeout(240)
+async def test_a_record_the_graph_refuses_is_set_aside_and_the_projection_goes_on(tmp_path):
+    """Issue 13's poison record (a valid, signed record with a 900,000-character alias, which the
+    graph database refuses): the projector narrows the batch down to it, leaves it out with its
+    reason, and projects everything around it; the count is in GetGraphStatus and the metrics."""
+    settings = config.load(data_dir=tmp_path, listen="127.0.0.1:0", origin="poison.test/log", graph_heap="512m")
+    async with gateway_env(settings) as env:
+        client = env.client("fsa-jp")
+        poison = make_record("fsa-jp")
+        poison.entities[0].aliases.append("x" * 900_000)
+        envelopes = [signed(env, make_record("fsa-jp")) for _ in range(300)]
+        envelopes.insert(137, signed(env, poison))
+        receipts = [o async for o in client.submit_stream(envelopes, per_message=50)]
+        assert all(isinstance(r, exchange_pb2.Receipt) for r in receipts)
+        status = await client.wait_projected(timeout=120)
+        assert status.projected_through == receipts[-1].log_index and not status.stuck
+        assert status.unprojectable_entries == 1
+        nodes, _ = await env.gateway.graph_store.dump()
+        operators = {k for k in nodes if k.startswith("local:fsa-jp/")}
+        assert len(operators) == 300 and f"local:fsa-jp/{poison.record_id}:op" not in operators
+        rows = await env.gateway.graph_store.run("MATCH (u:Unprojectable) RETURN u.log_index AS i, u.reason AS r")
+        assert [row["i"] for row in rows] == [receipts[137].log_index] and rows[0]["r"]

@@ -301,7 +301,7 @@ class GetGraphStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetGraphStatusResponse(_message.Message):
-    __slots__ = ("available", "backend", "log_size", "projected_through", "projection_error", "stuck", "failing_since")
+    __slots__ = ("available", "backend", "log_size", "projected_through", "projection_error", "stuck", "failing_since", "unprojectable_entries")
     AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     BACKEND_FIELD_NUMBER: _ClassVar[int]
     LOG_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -309,6 +309,7 @@ class GetGraphStatusResponse(_message.Message):
     PROJECTION_ERROR_FIELD_NUMBER: _ClassVar[int]
     STUCK_FIELD_NUMBER: _ClassVar[int]
     FAILING_SINCE_FIELD_NUMBER: _ClassVar[int]
+    UNPROJECTABLE_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     available: bool
     backend: str
     log_size: int
@@ -316,4 +317,5 @@ class GetGraphStatusResponse(_message.Message):
     projection_error: str
     stuck: bool
     failing_since: _timestamp_pb2.Timestamp
-    def __init__(self, available: _Optional[bool] = ..., backend: _Optional[str] = ..., log_size: _Optional[int] = ..., projected_through: _Optional[int] = ..., projection_error: _Optional[str] = ..., stuck: _Optional[bool] = ..., failing_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    unprojectable_entries: int
+    def __init__(self, available: _Optional[bool] = ..., backend: _Optional[str] = ..., log_size: _Optional[int] = ..., projected_through: _Optional[int] = ..., projection_error: _Optional[str] = ..., stuck: _Optional[bool] = ..., failing_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unprojectable_entries: _Optional[int] = ...) -> None: ...
