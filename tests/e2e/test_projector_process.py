@@ -92,6 +92,15 @@ async def test_gateway_killed_while_projecting_resumes_with_nothing_doubled(tmp_
     finally:
         await gateway.stop()
 
+    # A graph that is up to date says so as soon as the gateway is up again, with nothing new to project.
+    gateway = await process.start(tmp_path, "--config", str(tmp_path / "gw.toml"))
+    try:
+        async with AsyncClient.connect(gateway.target, tls) as client:
+            status = await client.wait_projected(timeout=10)
+            assert status.projected_through == receipts[-1].log_index
+    finally:
+        await gateway.stop()
+
 
 @pytest.mark.timeout(240)
 async def test_a_record_the_graph_refuses_is_set_aside_and_the_projection_goes_on(tmp_path):
