@@ -28,6 +28,15 @@ ENTITY_ROLES = frozenset(records_pb2.EntityRole.values()) - {records_pb2.ENTITY_
 LINK_TYPES = frozenset(records_pb2.LinkType.values()) - {records_pb2.LINK_TYPE_UNSPECIFIED}
 MAX_TEXT = 4096
 MAX_SUMMARY = 65536
+# How many of each repeated field a record may carry (docs/api.md, "Record limits"). Every one of
+# them ends up in the graph, which one valid record must never stop for everybody (issue 13).
+MAX_ENTITIES = 1000
+MAX_LINKS = 5000
+MAX_ALIASES = 100
+MAX_IDENTIFIERS = 100
+MAX_ATTRIBUTES = 200
+MAX_ROLES = 16
+MAX_SCHEME = 32
 # A record dated further ahead than this is refused: signers' clocks drift, forgers' more.
 FUTURE_SKEW_SECONDS = 300
 
@@ -57,6 +66,7 @@ def check_record(record: records_pb2.CaseRecord, registry: Snapshot, *, now: flo
     if len(record.summary) > MAX_SUMMARY:
         bad("summary", f"longer than {MAX_SUMMARY} characters")
     _check_references(record, bad)
+    _check_counts(record, bad)
     if not record.HasField("retracts"):
         if not record.entities:
             bad("entities", "a record asserts at least one entity (or retracts a record)")
@@ -64,6 +74,18 @@ def check_record(record: records_pb2.CaseRecord, registry: Snapshot, *, now: flo
         _check_links(record, refs, bad)
     if problems:
         raise RecordInvalid(problems)
+
+
+def _check_counts(record: records_pb2.CaseRecord, bad) -> None:
+    if len(record.entities) > MAX_ENTITIES:
+        bad("entities", f"more than {MAX_ENTITIES} entities; split the case into several records")
+    if len(record.links) > MAX_LINKS:
+        bad("links", f"more than {MAX_LINKS} links; split the case into several records")
+    for i, entity in enumerate(record.entities[:MAX_ENTITIES]):
+        for name, most in (("aliases", MAX_ALIASES), ("identifiers", MAX_IDENTIFIERS),
+                           ("attributes", MAX_ATTRIBUTES), ("roles", MAX_ROLES)):
+            if len(getattr(entity, name)) > most:
+                bad(f"entities[{i}].{name}", f"more than {most} {name}")
 
 
 def _check_share_with(record: records_pb2.CaseRecord, registry: Snapshot, bad) -> None:
@@ -103,6 +125,9 @@ def _check_entities(record: records_pb2.CaseRecord, bad) -> set[str]:
             bad(f"{at}.type", "an entity type is required")
         if len(entity.name) > MAX_TEXT:
             bad(f"{at}.name", f"longer than {MAX_TEXT} characters")
+        for j, alias in enumerate(entity.aliases[:MAX_ALIASES]):
+            if len(alias) > MAX_TEXT:
+                bad(f"{at}.aliases[{j}]", f"longer than {MAX_TEXT} characters")
         for j, role in enumerate(entity.roles):
             if role not in ENTITY_ROLES:
                 bad(f"{at}.roles[{j}]", "unknown role")
@@ -129,6 +154,9 @@ def _check_identifier(identifier: records_pb2.Identifier, at: str, bad) -> None:
         return
     if len(identifier.value) > 512:
         bad(f"{at}.value", "longer than 512 characters")
+        return
+    if len(identifier.scheme) > MAX_SCHEME:
+        bad(f"{at}.scheme", f"longer than {MAX_SCHEME} characters")
         return
     if identifier.kind == "wallet" and not identifier.scheme:
         bad(f"{at}.scheme", "a wallet identifier names its chain in scheme (BTC, ETH, TRX, LTC, XRP …)")

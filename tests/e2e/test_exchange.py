@@ -290,3 +290,26 @@ async def test_rejection_codes_are_google_rpc_codes(env):
     outcomes = [o async for o in env.client("tokyo-metro").submit_stream([forged])]
     assert outcomes[0].code == code_pb2.Code.Name(code_pb2.UNAUTHENTICATED)
     assert outcomes[0].reason == "BAD_SIGNATURE"
+
+
+async def test_a_record_over_a_documented_limit_names_the_field(env):
+    """Issue 13: everything a record repeats is bounded at admission (docs/api.md, "Record limits"):
+    20,000 aliases, one 900,000-character alias, a 40-character scheme, 1,001 entities."""
+    record = make_record("mas-sg")
+    record.entities[0].aliases.extend(f"alias {i}" for i in range(20_000))
+    await assert_refused(env, "mas-sg", signed(env, record), errors.InvalidArgument, "record.entities[0].aliases")
+    record = make_record("mas-sg")
+    record.entities[0].aliases.append("x" * 900_000)
+    await assert_refused(env, "mas-sg", signed(env, record), errors.InvalidArgument, "record.entities[0].aliases[0]")
+    record = make_record("mas-sg")
+    record.entities[0].identifiers[0].scheme = "S" * 40
+    await assert_refused(env, "mas-sg", signed(env, record), errors.InvalidArgument,
+                         "record.entities[0].identifiers[0].scheme")
+    record = make_record("mas-sg")
+    for i in range(1000):
+        record.entities.add(ref=f"p{i}", type=records_pb2.ENTITY_TYPE_PERSON, name=f"Person {i}")
+    await assert_refused(env, "mas-sg", signed(env, record), errors.InvalidArgument, "record.entities")
+    record = make_record("mas-sg")  # at the limits it is admitted
+    record.entities[0].aliases.extend(f"alias {i}" for i in range(100))
+    record.entities[0].identifiers[0].scheme = ""
+    assert (await env.client("mas-sg").submit(signed(env, record))).log_index >= 0
