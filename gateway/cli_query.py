@@ -260,7 +260,7 @@ def rebuild(
     from gateway.projection_worker import ledger_items
     from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
     from graph.projector import Projector
-    from graph.store import GraphStore
+    from graph.store import GraphStore, WriteBatch
 
     try:
         settings = config.load(config_file, data_dir=data_dir, graph=graph)
@@ -277,6 +277,7 @@ def rebuild(
                                     settings.graph_database or None)
         store = await GraphStore.connect(endpoint)
         ledger = LedgerStore(settings.ledger_path)
+        set_aside: list[dict] = []
         try:
             await store.setup()
             await store.clear()
@@ -289,7 +290,7 @@ def rebuild(
 
                 def batches():
                     for start in range(0, total, 5000):
-                        yield ledger_items(ledger.entries(start, 5000))
+                        yield ledger_items(ledger.entries(start, 5000), set_aside)
 
                 def advance(done: int) -> None:
                     progress.update(task, completed=done)
@@ -297,6 +298,10 @@ def rebuild(
                         progress.update(task, description="writing the graph")
 
                 await projector.rebuild(batches(), advance)
+            if set_aside:  # records over the record limits, left out as live projection leaves them out
+                await store.write(WriteBatch(set_aside=set_aside))
+                for row in set_aside[:10]:
+                    console.print(f"[yellow]left out[/] ledger entry {row['log_index']}: {row['reason']}")
             return total, time.perf_counter() - began
         finally:
             ledger.close()

@@ -36,6 +36,7 @@ import orjson
 from gateway.admission import parse_record
 from gateway.errors import RegulinkError
 from gateway.ledger.store import Entry, LedgerStore
+from gateway.records import limit_problem
 from gateway.verifier import BACKGROUND_NICENESS
 from gateway import logs
 from graph.embedded import BoltEndpoint
@@ -49,7 +50,10 @@ KEEP = 100_000  # records, elements and pages held between batches (graph.projec
 IDLE_POLL = 1.0  # seconds between looks at the ledger when no wake-up came
 
 
-def ledger_items(entries: Iterable[Entry]) -> list[LedgerItem]:
+def ledger_items(entries: Iterable[Entry], set_aside: list[dict] | None = None) -> list[LedgerItem]:
+    """The records of ledger entries, to project. A record over today's record limits (admitted
+    before they existed) is left out and added to `set_aside` with the reason, live and in a
+    rebuild alike, so that the two give the same graph."""
     items = []
     for entry in entries:
         if entry.envelope is None:
@@ -58,6 +62,10 @@ def ledger_items(entries: Iterable[Entry]) -> list[LedgerItem]:
             record = parse_record(envelope_pb2.Envelope.FromString(entry.envelope).payload)
         except (RegulinkError, ValueError):
             log.error("ledger entry %d does not parse; skipped", entry.log_index)
+            continue
+        problem = limit_problem(record)
+        if problem is not None and set_aside is not None:
+            set_aside.append({"log_index": entry.log_index, "reason": f"over the record limits: {problem}"})
             continue
         items.append(LedgerItem(entry.log_index, entry.accepted_ms, record))
     return items
@@ -156,15 +164,20 @@ class Follower:
         return True
 
     async def _project(self, entries: list[Entry]) -> None:
-        batch = await self.projector.prepare(ledger_items(entries), self.watermark)
+        aside: list[dict] = []
+        batch = await self.projector.prepare(ledger_items(entries, aside), self.watermark)
         folded = batch is not None
-        if batch is None:  # purged or unparsable entries only: the watermark moves past them
+        if batch is None:  # purged, unparsable or set-aside entries only: the watermark moves past them
             batch = WriteBatch()
+        batch.set_aside = aside
         batch.watermark = entries[-1].log_index
         await self.store.write(batch)
         if folded:
             self.projector.written()
         self.watermark = batch.watermark
+        self.set_aside += len(aside)
+        for row in aside:
+            log.error("ledger entry %d is left out of the graph: %s", row["log_index"], row["reason"])
         self.error = self.failing_since = None
 
     async def _set_aside(self, log_index: int, reason: str) -> None:

@@ -76,16 +76,36 @@ def check_record(record: records_pb2.CaseRecord, registry: Snapshot, *, now: flo
         raise RecordInvalid(problems)
 
 
+def limit_problem(record: records_pb2.CaseRecord) -> str | None:
+    """The first way a record breaks the record limits, or None.
+
+    For records already in the ledger: one admitted before these limits is left out of the
+    graph (gateway.projection_worker), in a rebuild as in live projection, so that the two agree.
+    """
+    problems: list[str] = []
+    _check_counts(record, lambda field, description: problems.append(f"record.{field}: {description}"))
+    return problems[0] if problems else None
+
+
 def _check_counts(record: records_pb2.CaseRecord, bad) -> None:
     if len(record.entities) > MAX_ENTITIES:
         bad("entities", f"more than {MAX_ENTITIES} entities; split the case into several records")
     if len(record.links) > MAX_LINKS:
         bad("links", f"more than {MAX_LINKS} links; split the case into several records")
     for i, entity in enumerate(record.entities[:MAX_ENTITIES]):
+        at = f"entities[{i}]"
         for name, most in (("aliases", MAX_ALIASES), ("identifiers", MAX_IDENTIFIERS),
                            ("attributes", MAX_ATTRIBUTES), ("roles", MAX_ROLES)):
             if len(getattr(entity, name)) > most:
-                bad(f"entities[{i}].{name}", f"more than {most} {name}")
+                bad(f"{at}.{name}", f"more than {most} {name}")
+        if len(entity.name) > MAX_TEXT:
+            bad(f"{at}.name", f"longer than {MAX_TEXT} characters")
+        for j, alias in enumerate(entity.aliases[:MAX_ALIASES]):
+            if len(alias) > MAX_TEXT:
+                bad(f"{at}.aliases[{j}]", f"longer than {MAX_TEXT} characters")
+        for j, identifier in enumerate(entity.identifiers[:MAX_IDENTIFIERS]):
+            if len(identifier.scheme) > MAX_SCHEME:
+                bad(f"{at}.identifiers[{j}].scheme", f"longer than {MAX_SCHEME} characters")
 
 
 def _check_share_with(record: records_pb2.CaseRecord, registry: Snapshot, bad) -> None:
@@ -123,11 +143,6 @@ def _check_entities(record: records_pb2.CaseRecord, bad) -> set[str]:
         refs.add(entity.ref)
         if entity.type not in ENTITY_TYPES:
             bad(f"{at}.type", "an entity type is required")
-        if len(entity.name) > MAX_TEXT:
-            bad(f"{at}.name", f"longer than {MAX_TEXT} characters")
-        for j, alias in enumerate(entity.aliases[:MAX_ALIASES]):
-            if len(alias) > MAX_TEXT:
-                bad(f"{at}.aliases[{j}]", f"longer than {MAX_TEXT} characters")
         for j, role in enumerate(entity.roles):
             if role not in ENTITY_ROLES:
                 bad(f"{at}.roles[{j}]", "unknown role")
@@ -156,8 +171,7 @@ def _check_identifier(identifier: records_pb2.Identifier, at: str, bad) -> None:
         bad(f"{at}.value", "longer than 512 characters")
         return
     if len(identifier.scheme) > MAX_SCHEME:
-        bad(f"{at}.scheme", f"longer than {MAX_SCHEME} characters")
-        return
+        return  # said by _check_counts
     if identifier.kind == "wallet" and not identifier.scheme:
         bad(f"{at}.scheme", "a wallet identifier names its chain in scheme (BTC, ETH, TRX, LTC, XRP …)")
         return

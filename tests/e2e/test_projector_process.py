@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 
 import pytest
 
 from gateway import config, process, records
 from gateway.client import AsyncClient, TlsFiles, sign_record
+from graph.embedded import EmbeddedArcadeDB
+from graph.store import GraphStore
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import gateway_env, make_record, signed
 from tests.e2e.test_crash import prepare
@@ -106,8 +109,9 @@ async def test_gateway_killed_while_projecting_resumes_with_nothing_doubled(tmp_
 async def test_a_record_the_graph_refuses_is_set_aside_and_the_projection_goes_on(tmp_path, monkeypatch):
     """Issue 13's poison record (a signed record with a 900,000-character alias, which the graph
     database refuses): admitted here as under the looser rules of earlier versions, it is in the
-    ledger. The projector narrows its batch down to it, leaves it out with its reason, and projects
-    everything around it; the count is in GetGraphStatus and the metrics."""
+    ledger. The projector leaves it out with its reason (over today's record limits; one the
+    database refuses for other reasons is found by halving its batch: tests/contract/test_set_aside.py)
+    and projects everything around it; the count is in GetGraphStatus and the metrics."""
     settings = config.load(data_dir=tmp_path, listen="127.0.0.1:0", origin="poison.test/log", graph_heap="512m")
     async with gateway_env(settings) as env:
         client = env.client("fsa-jp")
@@ -131,4 +135,40 @@ async def test_a_record_the_graph_refuses_is_set_aside_and_the_projection_goes_o
         operators = {k for k in nodes if k.startswith("local:fsa-jp/")}
         assert len(operators) == 300 and f"local:fsa-jp/{poison.record_id}:op" not in operators
         rows = await env.gateway.graph_store.run("MATCH (u:Unprojectable) RETURN u.log_index AS i, u.reason AS r")
-        assert [row["i"] for row in rows] == [receipts[137].log_index] and rows[0]["r"]
+        assert [row["i"] for row in rows] == [receipts[137].log_index]
+        assert rows[0]["r"].startswith("over the record limits: record.entities[0].aliases[0]")
+
+
+@pytest.mark.timeout(300)
+async def test_graph_rebuild_gives_the_live_graph_and_leaves_out_the_same_records(tmp_path, monkeypatch):
+    """`regulink graph rebuild` (the CLI, as an operator runs it with the gateway stopped) replays the
+    ledger into the graph the live projection made, leaving out the same record over the limits."""
+    settings = config.load(data_dir=tmp_path, listen="127.0.0.1:0", origin="rebuild.test/log", graph_heap="512m")
+    async with gateway_env(settings) as env:
+        client = env.client("fsa-jp")
+        poison = make_record("fsa-jp")
+        poison.entities[0].aliases.extend(f"alias {i}" for i in range(150))
+        receipts = [o async for o in client.submit_stream([signed(env, make_record("fsa-jp")) for _ in range(120)])]
+        with monkeypatch.context() as older:
+            older.setattr(records, "MAX_ALIASES", 1_000)
+            receipts.append(await client.submit(signed(env, poison)))
+        await client.wait_projected(timeout=60)
+        live = await env.gateway.graph_store.dump()
+        assert (await client.graph_status()).unprojectable_entries == 1
+
+    rebuilt = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway.cli", "graph", "rebuild", "--data-dir", str(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output = (await rebuilt.communicate())[0].decode()
+    assert rebuilt.returncode == 0, output
+    assert f"left out ledger entry {receipts[-1].log_index}" in output and "replayed 121 ledger entries" in output
+
+    database = EmbeddedArcadeDB(tmp_path / "graph", heap="512m")
+    store = await GraphStore.connect(await database.start())
+    try:
+        assert await store.dump() == live
+        rows = await store.run("MATCH (u:Unprojectable) RETURN u.log_index AS i")
+        assert [r["i"] for r in rows] == [receipts[-1].log_index]
+    finally:
+        await store.close()
+        await database.stop()
