@@ -194,6 +194,12 @@ async def test_internal_error_names_the_request_id_of_its_log_lines(metered, mon
     with captured_logs(buffer):
         with pytest.raises(errors.RegulinkError) as failure:
             await env.client("mas-sg").search("anything")
+        # The call's own line is written as the server finishes it, which may be just after the
+        # client has the error: wait for it while the logs are still captured.
+        for _ in range(100):
+            if '"rpc":"QueryService/Search"' in buffer.getvalue().replace(" ", ""):
+                break
+            await asyncio.sleep(0.05)
     assert failure.value.code == "INTERNAL"
     request_id = re.search(r"request id ([0-9a-f]{12})", str(failure.value)).group(1)
     lines = [orjson.loads(line) for line in buffer.getvalue().splitlines()]
