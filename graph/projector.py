@@ -45,8 +45,10 @@ class _WorkingSet:
 
     The projector is the graph's only writer, so what it holds stays true after
     its batch is written: a projector made with `keep` holds its working set
-    across batches (hubs and recent records are not read again), and can fold
-    the next batch while the last one is being written (gateway.projection_worker).
+    across batches (hubs and recent records are not read again; the projector
+    process uses this). It could also fold the next batch while the last one is
+    written (tests/contract); the process does not, as that gained nothing on two
+    cores (docs/benchmarks.md).
     """
 
     def __init__(self) -> None:
@@ -156,18 +158,19 @@ class Projector:
             self._work = _WorkingSet()
         plans = [(item, self._plan(item)) for item in items]
         work = await self._load(plans, self._work)
-        batch = self._fold(plans, work)
+        self._fold(plans, work)
+        batch = self._batch(work)
         batch.watermark = items[-1].log_index
         self._inflight.append(work.seal())
         return batch
 
-    def _fold(self, plans, work: _WorkingSet) -> WriteBatch:
+    def _fold(self, plans, work: _WorkingSet) -> None:
+        """Each record's removals then its contribution, in log order: the one fold of apply and rebuild."""
         for _item, (removals, adds) in plans:
             for key in removals:
                 self._remove_record(work, key)
             if adds is not None:
                 self._add(work, adds)
-        return self._batch(work)
 
     def written(self) -> None:
         """The oldest prepared batch is in the database. When more is held than `keep`, let go of
@@ -195,13 +198,9 @@ class Projector:
         work = _WorkingSet()
         last = -1
         for items in batches:
-            for item in items:
-                removals, adds = self._plan(item)
-                for key in removals:
-                    self._remove_record(work, key)
-                if adds is not None:
-                    self._add(work, adds)
-                last = item.log_index
+            self._fold([(item, self._plan(item)) for item in items], work)
+            if items:
+                last = items[-1].log_index
             progress(last + 1)
         batch = self._batch(work)
         await self.store.set_watermark(-1)  # the layout mark first: a partial load is known as ours
