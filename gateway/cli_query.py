@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import neo4j
 import typer
 from google.protobuf import json_format
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -26,6 +27,11 @@ query_app = typer.Typer(help="Ask the graph: search, entity cards, neighbourhood
                         no_args_is_help=True)
 graph_app = typer.Typer(help="Operate the graph projection (on the gateway host).", no_args_is_help=True)
 Json = Annotated[bool, typer.Option("--json", help="Print the raw answer as JSON (for scripts).")]
+
+
+def _records(value) -> str:
+    """The records behind a sourced value, each with its agency (record ids are unique per agency only)."""
+    return escape(", ".join(f"{r.agency_id}/{r.record_id}" for r in value.records) or ", ".join(value.record_ids))
 
 
 def _ask(as_agency: str, target: str, tls_dir: Path | None, call):
@@ -50,7 +56,7 @@ def _emit(message, as_json: bool) -> bool:
 def _node_table(nodes, title: str) -> Table:
     table = Table("key", "type", "caption", "agencies", "TLP", title=title)
     for node in nodes:
-        table.add_row(node.key, node.type, node.caption, ", ".join(node.agencies), TLP_NAMES.get(node.tlp, ""))
+        table.add_row(*map(escape, (node.key, node.type, node.caption, ", ".join(node.agencies))), TLP_NAMES.get(node.tlp, ""))
     return table
 
 
@@ -60,7 +66,7 @@ def _subgraph(subgraph, title: str) -> None:
                                           f"{TLP_NAMES.get(subgraph.tlp, '')}"))
     table = Table("source", "link", "target", "agencies")
     for edge in subgraph.edges:
-        table.add_row(edge.source, edge.type, edge.target, ", ".join(edge.agencies))
+        table.add_row(*map(escape, (edge.source, edge.type, edge.target, ", ".join(edge.agencies))))
     out.print(table)
 
 
@@ -87,22 +93,22 @@ def entity(key: str, as_agency: As, target: Target = "localhost:7443", tls_dir: 
     if _emit(answer, as_json):
         return
     node = answer.node
-    tree = Tree(f"[bold]{node.caption}[/bold] ({node.type}, {TLP_NAMES.get(node.tlp, '')})")
+    tree = Tree(f"[bold]{escape(node.caption)}[/bold] ({node.type}, {TLP_NAMES.get(node.tlp, '')})")
     for label, values in (("names", node.names), ("identifiers", node.identifiers), ("roles", node.roles)):
         if values:
             branch = tree.add(label)
             for v in values:
-                branch.add(f"{v.value}  [dim]from {', '.join(v.record_ids)}[/dim]")
+                branch.add(f"{escape(v.value)}  [dim]from {_records(v)}[/dim]")
     if node.attributes:
         branch = tree.add("attributes")
         for a in node.attributes:
-            branch.add(f"{a.name}: {a.value}  [dim]from {', '.join(a.record_ids)}[/dim]")
+            branch.add(f"{escape(a.name)}: {escape(a.value)}  [dim]from {_records(a)}[/dim]")
     sources = tree.add("reported by")
     for s in node.sources:
-        sources.add(f"{s.agency_id} {s.record_id} v{s.version} ({TLP_NAMES.get(s.tlp, '')})")
+        sources.add(escape(f"{s.agency_id} {s.record_id} v{s.version} ({TLP_NAMES.get(s.tlp, '')})"))
     links = tree.add(f"linked to ({len(answer.neighbours.nodes) - 1})")
     for edge in answer.neighbours.edges:
-        links.add(f"{edge.source} -[{edge.type}]-> {edge.target}")
+        links.add(escape(f"{edge.source} -[{edge.type}]-> {edge.target}"))
     out.print(tree)
 
 
@@ -144,7 +150,7 @@ def overlaps(as_agency: As, min_agencies: int = 2,
         return
     table = Table("key", "type", "agencies", "kinds", title=f"{len(answer.overlaps)} overlaps")
     for o in answer.overlaps:
-        table.add_row(o.node.key, o.node.type, ", ".join(o.agencies), ", ".join(o.agency_kinds))
+        table.add_row(*map(escape, (o.node.key, o.node.type, ", ".join(o.agencies), ", ".join(o.agency_kinds))))
     out.print(table)
 
 
@@ -160,7 +166,7 @@ def operators(key: str, as_agency: As, hops: int = 3, target: Target = "localhos
         return
     table = Table("operator", "reported by", "hops", "path", title=f"unauthorized operators near {key}")
     for o in answer.operators:
-        table.add_row(o.operator.caption, ", ".join(o.operator.agencies), str(o.distance),
+        table.add_row(escape(o.operator.caption), ", ".join(o.operator.agencies), str(o.distance),
                       " → ".join(o.path.node_keys))
     out.print(table)
 
@@ -174,7 +180,7 @@ def analyze(key: str, as_agency: As, hops: int = 2, target: Target = "localhost:
         return
     table = Table("node", "betweenness", "pagerank", "degree", title="centrality")
     for c in answer.ranking[:20]:
-        table.add_row(c.node_key, f"{c.betweenness:.3f}", f"{c.pagerank:.3f}", f"{c.degree:.3f}")
+        table.add_row(escape(c.node_key), f"{c.betweenness:.3f}", f"{c.pagerank:.3f}", f"{c.degree:.3f}")
     out.print(table)
     for i, community in enumerate(answer.communities, 1):
         out.print(f"community {i}: {', '.join(community.node_keys)}")
@@ -240,7 +246,7 @@ def query_log(data_dir: Annotated[Path, typer.Option("--data-dir", envvar="REGUL
     table = Table("time", "agency", "call", "parameters", "results", "outcome")
     for row in log.recent(limit, agency):
         when = dt.datetime.fromtimestamp(row["at_ms"] / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(when, row["agency_id"], row["call"], row["params"], str(row["results"]), row["outcome"])
+        table.add_row(when, row["agency_id"], row["call"], escape(row["params"]), str(row["results"]), row["outcome"])
     out.print(table)
 
 

@@ -49,9 +49,9 @@ class Window:
 def identifier_keys(query: str) -> list[str]:
     """Every strong key the text could be: a wallet on any chain whose checksum it passes, a domain …"""
     text = query.strip()
-    keys: list[str] = []
-    for kind, scheme in (("wallet", "BTC"), ("wallet", "ETH"), ("wallet", "TRX"), ("wallet", "LTC"),
-                         ("wallet", "XRP"), ("lei", ""), ("jp_cn", ""), ("iban", ""), ("email", ""),
+    # A wallet on every chain whose rule accepts the text (BCH, ZEC, XMR … too; one EVM address on every EVM chain).
+    keys: list[str] = [f"wallet:{chain}:{address}" for chain, address in resolve.wallet.candidates(text)]
+    for kind, scheme in (("lei", ""), ("jp_cn", ""), ("iban", ""), ("email", ""),
                          ("phone", ""), ("url", ""), ("domain", "")):
         try:
             key = identifier_key(kind, text, scheme)
@@ -59,11 +59,6 @@ def identifier_keys(query: str) -> list[str]:
             continue
         if key not in keys:
             keys.append(key)
-    # An EVM address is the same key text on every EVM chain.
-    for key in list(keys):
-        if key.startswith("wallet:ETH:"):
-            address = key.split(":", 2)[2]
-            keys += [f"wallet:{chain}:{address}" for chain in ("ETC", "BSC", "POL", "ARB", "OP", "BASE", "AVAX-C")]
     return keys
 
 
@@ -317,7 +312,7 @@ class Investigator:
                              self._add_candidates(subgraph, key, viewer, edge_types))
         if among and len(subgraph.nodes) > walked:
             await self._edges_among(subgraph, viewer, edge_types, window)  # the candidates' own links too
-        return subgraph
+        return subgraph.settle()
 
     async def case(self, agency: str, case_reference: str, viewer: str, *,
                    node_limit: int = MAX_CASE_NODES) -> Subgraph:
@@ -334,7 +329,7 @@ class Investigator:
                                               agency=viewer)
             await self._widen(rows, viewer, EDGE)
             _add_edges(subgraph, rows, viewer, [], Window())  # links leaving the case are dropped by add_edge
-        return subgraph
+        return subgraph.settle()
 
     async def paths(self, source: str, target: str, viewer: str, *, max_hops: int = 6,
                     all_shortest: bool = False, limit: int = 25) -> tuple[list[list[str]], Subgraph]:
@@ -381,7 +376,7 @@ class Investigator:
                 subgraph.nodes[key] = views[key]
             for a, b in zip(path, path[1:]):
                 subgraph.add_edge(edges[frozenset((a, b))])
-        return found_paths, subgraph
+        return found_paths, subgraph.settle()
 
     async def overlaps(self, viewer: str, *, min_agencies: int = 2, different_kinds: bool = False,
                        types: list[str] | None = None, limit: int = 100,
@@ -443,7 +438,7 @@ class Investigator:
                 subgraph.nodes[b] = views[b]
                 subgraph.add_edge(edges[frozenset((a, b))])
         operators.sort(key=lambda o: (o[1], o[0].key))
-        return operators, subgraph
+        return operators, subgraph.settle()
 
     async def analyze(self, key: str, viewer: str, *, hops: int = 2, node_limit: int = 500):
         """Communities (Louvain) and centrality ranking of the visible neighbourhood (networkx)."""
@@ -519,6 +514,8 @@ def _neighbours(rows: list[dict], viewer: str, edge_types: list[str], window: Wi
             continue
         views[row["key"]] = neighbour
         per_origin.setdefault(origin, []).append((row["key"], edge))
+    for found in per_origin.values():  # the walk (and where a node limit cuts it) in a visible order
+        found.sort(key=lambda pair: (pair[0], pair[1].type, pair[1].source))
     return per_origin, views, truncated
 
 

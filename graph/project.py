@@ -47,6 +47,9 @@ class NodeFact:
     key: str
     label: str
     facts: dict = field(default_factory=dict)  # name, aliases, attributes, roles, identifiers of this source
+    # For a reference by graph_key to another agency's local key: the record's own local key, which
+    # the projector uses instead when the author may not see that node (hidden behaves as absent).
+    fallback: str = ""
 
 
 @dataclass
@@ -130,7 +133,8 @@ def contribution(record: records_pb2.CaseRecord, log_index: int, seen_ms: int) -
             (k for kind_name in kind.merge_keys for k, v in keys.items() if v == kind_name), None)
         key = own or f"local:{source.record}:{entity.ref}"
         by_ref[entity.ref] = key
-        _merge_node(nodes, NodeFact(key, kind.name, _entity_facts(entity, {k: v for k, v in keys.items()})))
+        fallback = f"local:{source.record}:{entity.ref}" if foreign_local(key, source.agency) else ""
+        _merge_node(nodes, NodeFact(key, kind.name, _entity_facts(entity, {k: v for k, v in keys.items()}), fallback))
         # An identifier that is another type's key (a domain on an organization) stands as its own node.
         for ident_key, ident_kind in keys.items():
             ident_type = schema.IDENTIFIER_TYPES.get(ident_kind)
@@ -150,6 +154,11 @@ def contribution(record: records_pb2.CaseRecord, log_index: int, seen_ms: int) -
             facts["observed_ms"] = link.observed_at.ToMilliseconds()
         edges[key] = EdgeFact(key, source_key, target_key, link_type, {k: v for k, v in facts.items() if v})
     return Contribution(source, nodes, edges)
+
+
+def foreign_local(key: str, agency: str) -> bool:
+    """Whether a key is local to a record of another agency (local:<agency>/<record>:<ref>)."""
+    return key.startswith("local:") and key[6:].partition("/")[0] != agency
 
 
 def _merge_node(nodes: dict[str, NodeFact], fact: NodeFact) -> None:

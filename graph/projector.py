@@ -24,6 +24,7 @@ from graph import names as name_keys
 from graph.project import Contribution, contribution
 from graph.provenance import Element
 from graph.store import GraphStore, WriteBatch
+from graph.visibility import EVERYONE
 from regulink.v1 import records_pb2
 
 Triple = tuple[str, str, str]
@@ -237,6 +238,7 @@ class Projector:
         for _, (_, adds) in plans:
             if adds is not None:
                 node_keys.update(adds.nodes)
+                node_keys.update(node.fallback for node in adds.nodes.values() if node.fallback)
                 edge_keys.update((e.source, e.type, e.target) for e in adds.edges.values())
         work.nodes.update(await self.store.load_nodes(sorted(node_keys - work.nodes.keys())))
         work.edges.update(await self.store.load_edges(sorted(edge_keys - work.edges.keys())))
@@ -281,18 +283,23 @@ class Projector:
     def _add(work: _WorkingSet, adds: Contribution) -> None:
         source = adds.source
         stamp = source.stamp()
+        moved = _hidden_references(work, adds)
         placed_nodes: dict[str, int] = {}
         for node in adds.nodes.values():
-            element = work.nodes.get(node.key)
+            key = moved.get(node.key, node.key)
+            element = work.nodes.get(key)
             if element is None:
-                element = work.nodes[node.key] = Element(node.label)
+                element = work.nodes[key] = Element(node.label)
             elif element.label != node.label and not element.tally.entries:
                 element.label = node.label  # nothing asserts it any more: the new record gives its type
-            placed_nodes[node.key] = work.put(element, provenance.node_id(node.key), {**stamp, "facts": node.facts})
-            work.touched_nodes.add(node.key)
+            # Each entry knows its record's type (stored when it is not the element's label), so
+            # what an agency is shown as a node's type comes from records it may see (graph.view).
+            facts = node.facts if node.label == element.label else {**node.facts, "type": node.label}
+            placed_nodes[key] = work.put(element, provenance.node_id(key), {**stamp, "facts": facts})
+            work.touched_nodes.add(key)
         placed_edges: dict[Triple, int] = {}
         for edge in adds.edges.values():
-            triple = (edge.source, edge.type, edge.target)
+            triple = (moved.get(edge.source, edge.source), edge.type, moved.get(edge.target, edge.target))
             element = work.edges.get(triple)
             if element is None:
                 element = work.edges[triple] = Element(edge.type)
@@ -359,6 +366,20 @@ class Projector:
         return batch
 
 
+def _hidden_references(work: _WorkingSet, adds: Contribution) -> dict[str, str]:
+    """A record's references to other agencies' local keys that its author may not see (or that do
+    not exist), each to the record's own local key instead: hidden and absent behave alike, and a
+    record never attaches itself to a node its author cannot read."""
+    author = adds.source.agency
+    moved = {}
+    for node in adds.nodes.values():
+        if node.fallback:
+            element = work.nodes.get(node.key)
+            if element is None or not any(reader in (EVERYONE, author) for _, reader in element.tally.seen):
+                moved[node.key] = node.fallback
+    return moved
+
+
 def _element_row(element: Element, **fields) -> dict:
     paged = element.pages > 0
     return {
@@ -381,7 +402,8 @@ def _names(tally: provenance.Tally) -> list[str]:
 
 def _refile_names(batch: WriteBatch, key: str, element: Element, recreated: set[str]) -> None:
     """File a person or organization under its name blocks (graph.candidates): only the blocks that changed."""
-    if element.label not in candidates.CANDIDATE_TYPES:
+    if element.label not in candidates.CANDIDATE_TYPES and not any(
+            e["facts"].get("type") in candidates.CANDIDATE_TYPES for e in element.head.values()):
         return
     before = set() if key in recreated or element.stored_label is None else candidates.name_blocks(element.stored_names)
     after = candidates.name_blocks(element.tally.names)

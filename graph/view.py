@@ -103,6 +103,13 @@ class Subgraph:
     def tlp(self) -> int:
         return most_restrictive([n.tlp for n in self.nodes.values()] + [e.tlp for e in self.edges.values()])
 
+    def settle(self) -> Subgraph:
+        """Nodes by key, links by (source, type, target): an answer's order is a function of what it
+        shows, never of the database's or of the order concurrent lookups finished in."""
+        self.nodes = dict(sorted(self.nodes.items()))
+        self.edges = dict(sorted(self.edges.items()))
+        return self
+
     def add_edge(self, edge: EdgeView) -> None:
         # An edge needs both ends visible (and in the answer).
         if edge.source in self.nodes and edge.target in self.nodes:
@@ -110,8 +117,11 @@ class Subgraph:
 
 
 def visible_sources(src: Iterable[str], viewer: str) -> list[dict]:
+    """The entries the viewer may read, in log order: whatever a view shows first (a caption, a
+    type) is then the earliest visible record's, never the database's order or a hidden record's."""
     entries = [provenance.decode(s) if isinstance(s, str) else s for s in src or ()]
-    return [e for e in entries if readable_by(viewer, e["readers"])]
+    return sorted((e for e in entries if readable_by(viewer, e["readers"])),
+                  key=lambda e: (e["log_index"], e["record"]))
 
 
 def _add(bucket: dict[str, list[str]], value: str, record: str) -> None:
@@ -125,8 +135,10 @@ def node_view(key: str, labels: Iterable[str], src: Iterable[str], viewer: str,
     sources = visible_sources(src, viewer)
     if not sources:
         return None
-    node_type = next((label for label in labels if label in schema.BY_NAME), "Entity")
-    view = NodeView(key, node_type, sources)
+    # The element's label is its first writer's type, who may be hidden from the viewer: an entry
+    # of another type says so (graph.projector), and the earliest visible entry gives the type.
+    label = next((label for label in labels if label in schema.BY_NAME), "Entity")
+    view = NodeView(key, sources[0]["facts"].get("type", label), sources)
     view.count(counts, viewer)
     for entry in sources:
         record, facts = entry["record"], entry["facts"]

@@ -22,6 +22,7 @@ from gateway.errors import AlreadyExists, InvalidArgument, NotFound, RegulinkErr
 from gateway.ledger import checkpoint, proof
 from gateway.ledger.hashing import commitment_leaf_hash
 from gateway.ledger.store import Entry, LedgerStore, StoredHead
+from graph.visibility import EVERYONE, NAMES, readers
 from regulink.v1 import exchange_pb2, transparency_pb2
 
 NONCE_SIZE = 32
@@ -40,6 +41,22 @@ class Candidate:
     share_with: tuple[str, ...]
     supersedes: str = ""
     retracts: str = ""
+
+
+def _wider_than_target(c: Candidate, target: Entry, name: str) -> InvalidArgument | None:
+    """A retraction or supersede names its target's record id to everyone who may read it, so it
+    may be read by no one who could not read the target (docs/visibility.md)."""
+    allowed = readers(target.agency_id, target.tlp, target.share_with)
+    wanted = readers(c.agency_id, c.tlp, c.share_with)
+    if EVERYONE in allowed or (EVERYONE not in wanted and set(wanted) <= set(allowed) and c.tlp >= target.tlp):
+        return None
+    shared = ", ".join(r for r in allowed if r != target.agency_id) or "no other agency"
+    return InvalidArgument(
+        f"this record {name} {target.record_id}, which is {NAMES.get(target.tlp, target.tlp)} shared with {shared}; "
+        f"it may be read by no one who may not read {target.record_id}: mark it at least as strictly "
+        "(the same TLP, share_with a subset of the target's)",
+        field="record.tlp",
+    )
 
 
 def signed_head_message(head: StoredHead) -> transparency_pb2.SignedTreeHead:
@@ -83,7 +100,7 @@ class Ledger:
         latest_in_batch: dict[tuple[str, str], int] = {}
         now_ms = int(time.time() * 1000)
         for candidate in batch:
-            decision = self._decide(candidate, in_batch, latest_in_batch)
+            decision = self._decide(candidate, in_batch, latest_in_batch, new_entries)
             if decision is not None:
                 outcomes.append(decision)
                 continue
@@ -105,7 +122,8 @@ class Ledger:
             fresh = {e.log_index: self._receipt_for(e, head) for e in new_entries}
         return [self._answer(o, fresh) for o in outcomes]
 
-    def _decide(self, c: Candidate, in_batch: dict, latest_in_batch: dict) -> RegulinkError | int | None:
+    def _decide(self, c: Candidate, in_batch: dict, latest_in_batch: dict,
+                pending: list[Entry]) -> RegulinkError | int | None:
         """None when the candidate may be appended; otherwise why not (or the index it duplicates)."""
         key = (c.agency_id, c.record_id, c.version)
         if key in in_batch:
@@ -124,11 +142,20 @@ class Ledger:
                 field="record.version",
             )
         for name, target in (("supersedes", c.supersedes), ("retracts", c.retracts)):
-            if target and (c.agency_id, target) not in latest_in_batch and self.store.latest_version(
-                c.agency_id, target
-            ) is None:
+            if not target:
+                continue
+            version = latest_in_batch.get((c.agency_id, target))
+            if version is not None:
+                found = pending[in_batch[(c.agency_id, target, version)] - self._size]
+            else:
+                version = self.store.latest_version(c.agency_id, target)
+                found = None if version is None else self.store.find(c.agency_id, target, version)
+            if found is None:
                 # Same words whether the record is missing or another agency's.
                 return NotFound(f"record {target} not found", field=f"record.{name}.record_id")
+            problem = _wider_than_target(c, found, name)
+            if problem is not None:
+                return problem
         return None
 
     def _commit(self, entries: list[Entry], now_ms: int) -> StoredHead:

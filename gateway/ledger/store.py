@@ -126,6 +126,15 @@ class LedgerStore:
         ).fetchone()
         return row[0]
 
+    def latest_before(self, agency_id: str, record_id: str, log_index: int) -> Entry | None:
+        """The last version of a record that entered the log before an index."""
+        row = self._conn.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE agency_id = ? AND record_id = ? AND log_index < ? "
+            "ORDER BY version DESC LIMIT 1",
+            (agency_id, record_id, log_index),
+        ).fetchone()
+        return None if row is None else _entry(row)
+
     def entry(self, log_index: int) -> Entry | None:
         row = self._conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE log_index = ?", (log_index,)).fetchone()
         return None if row is None else _entry(row)

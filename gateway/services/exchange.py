@@ -14,7 +14,7 @@ from gateway.identity import caller_agency
 from gateway.metrics import UNKNOWN_AGENCY, reason_label
 from gateway.status import to_rejection
 from graph.visibility import may_see
-from regulink.v1 import envelope_pb2, exchange_pb2
+from regulink.v1 import envelope_pb2, exchange_pb2, records_pb2
 
 if TYPE_CHECKING:
     from gateway.server import Gateway
@@ -135,7 +135,11 @@ class ExchangeService:
             entries = await self.gateway.sequencer.call(store.entries, position, SUBSCRIBE_PAGE)
             for entry in entries:
                 position = entry.log_index + 1
-                if entry.envelope is None or not may_see(caller, entry.agency_id, entry.tlp, entry.share_with):
+                if entry.envelope is None:
+                    continue
+                if not may_see(caller, entry.agency_id, entry.tlp, entry.share_with):
+                    for withdrawn in await self.gateway.sequencer.call(withdrawals, store, entry, caller):
+                        yield exchange_pb2.SubscribeResponse(entry=withdrawn)
                     continue
                 yield exchange_pb2.SubscribeResponse(entry=log_entry(entry, caller))
             if len(entries) == SUBSCRIBE_PAGE:
@@ -152,6 +156,28 @@ def _log_refusals(caller: str, outcomes: list) -> None:
         log.info("SubmitStream from %s: %d accepted, %d refused (%s)", caller, len(outcomes) - reasons.total(),
                  reasons.total(), ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())),
                  extra={"agency": caller, "accepted": len(outcomes) - reasons.total(), "refused": reasons.total()})
+
+
+def withdrawals(store, entry, caller: str) -> list[exchange_pb2.LogEntry]:
+    """What a hidden entry takes out of the caller's sight: the records it replaces or retracts whose
+    last version before it the caller could see. The graph drops their facts for the caller; Subscribe
+    says so, the same way for a retraction, a supersede and a narrower new version."""
+    record = records_pb2.CaseRecord.FromString(envelope_pb2.Envelope.FromString(entry.envelope).payload)
+    targets = [entry.record_id]  # an earlier version of the same record
+    for name in ("supersedes", "retracts"):
+        if record.HasField(name):
+            targets.append(getattr(record, name).record_id)
+    found = []
+    for record_id in dict.fromkeys(targets):
+        before = store.latest_before(entry.agency_id, record_id, entry.log_index)
+        if before is None or before.envelope is None or not may_see(caller, before.agency_id, before.tlp,
+                                                                     before.share_with):
+            continue
+        message = exchange_pb2.LogEntry(log_index=entry.log_index, agency_id=entry.agency_id, record_id=record_id,
+                                        version=before.version, withdrawn=True)
+        message.accepted_at.FromMilliseconds(entry.accepted_ms)
+        found.append(message)
+    return found
 
 
 def log_entry(entry, caller: str) -> exchange_pb2.LogEntry:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 from typing import TYPE_CHECKING
 
 from google.protobuf import json_format
@@ -34,8 +35,19 @@ def _record_id(record_key: str) -> str:
     return record_key.split("/", 1)[1]
 
 
+def _record_keys(record_keys: list[str]) -> list[pb.RecordKey]:
+    """"agency/record" keys (a candidate's "a/r|b/s" is two) as RecordKey messages."""
+    found = []
+    for joined in record_keys:
+        for key in joined.split("|"):
+            agency, _, record = key.partition("/")
+            found.append(pb.RecordKey(agency_id=agency, record_id=record))
+    return found
+
+
 def _sourced(bucket: dict[str, list[str]]) -> list[pb.SourcedValue]:
-    return [pb.SourcedValue(value=v, record_ids=[_record_id(r) for r in records]) for v, records in bucket.items()]
+    return [pb.SourcedValue(value=v, record_ids=[_record_id(r) for r in records], records=_record_keys(records))
+            for v, records in bucket.items()]
 
 
 def _provenance(sources: list[dict]) -> list[pb.Provenance]:
@@ -50,7 +62,8 @@ def node_message(view: NodeView) -> pb.Node:
     return pb.Node(
         key=view.key, type=view.type, caption=view.caption, names=_sourced(view.names),
         identifiers=_sourced(view.identifiers), roles=_sourced(view.roles),
-        attributes=[pb.SourcedAttribute(name=n, value=v, record_ids=[_record_id(r) for r in rs])
+        attributes=[pb.SourcedAttribute(name=n, value=v, record_ids=[_record_id(r) for r in rs],
+                                        records=_record_keys(rs))
                     for n, v, rs in view.attributes],
         sources=_provenance(view.sources), agencies=view.agencies, first_seen=_timestamp(view.first_ms),
         last_seen=_timestamp(view.last_ms), tlp=view.tlp, source_count=view.source_count,
@@ -69,13 +82,23 @@ def subgraph_message(subgraph: Subgraph) -> pb.Subgraph:
                        tlp=subgraph.tlp if subgraph.nodes else 0)
 
 
+PAGE_TOKEN = re.compile(r"o:(0|[1-9][0-9]{0,8})")  # an offset below MAX_OFFSET, as _token writes it
+MAX_OFFSET = 10**9
+
+
 def _page(token: str) -> int:
+    """The offset a page token carries; INVALID_ARGUMENT for anything _token did not write
+    (a negative or huge offset reached the graph database as INTERNAL before, issue 13)."""
     if not token:
         return 0
     try:
-        return int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("o:"))
-    except ValueError:
-        raise InvalidArgument("not a page token this service gave", field="page_token") from None
+        found = PAGE_TOKEN.fullmatch(base64.urlsafe_b64decode(token.encode()).decode("ascii"))
+    except (ValueError, UnicodeDecodeError):
+        found = None
+    if found is None:
+        raise InvalidArgument("not a page token this service gave; send next_page_token unchanged, or none for "
+                              "the first page", field="page_token")
+    return int(found.group(1))
 
 
 def _token(offset: int) -> str:

@@ -52,15 +52,22 @@ def readme(subgraph: Subgraph, info: meta.ExportInfo) -> str:
 
 def write(subgraph: Subgraph, info: meta.ExportInfo, out: BinaryIO) -> None:
     info = meta.checked(subgraph, info)
+
+    def member(name: str) -> zipfile.ZipInfo:
+        # Dated by the export, not the clock: the same answer gives the same bytes.
+        entry = zipfile.ZipInfo(name, date_time=info.generated_at.timetuple()[:6])
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        return entry
+
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         archive.comment = info.tlp_name.encode()
-        archive.writestr("README.txt", readme(subgraph, info).encode(ENCODING))
-        with archive.open("nodes.csv", "w") as raw, io.TextIOWrapper(raw, ENCODING, newline="") as text:
+        archive.writestr(member("README.txt"), readme(subgraph, info).encode(ENCODING))
+        with archive.open(member("nodes.csv"), "w") as raw, io.TextIOWrapper(raw, ENCODING, newline="") as text:
             rows = csv.writer(text)
             rows.writerow(NODE_COLUMNS)
             for key, node in subgraph.nodes.items():
                 rows.writerow([cell(meta.clean(key)), *map(cell, meta.node_fields(node).values())])
-        with archive.open("edges.csv", "w") as raw, io.TextIOWrapper(raw, ENCODING, newline="") as text:
+        with archive.open(member("edges.csv"), "w") as raw, io.TextIOWrapper(raw, ENCODING, newline="") as text:
             rows = csv.writer(text)
             rows.writerow(EDGE_COLUMNS)
             for edge in subgraph.edges.values():

@@ -20,8 +20,11 @@ LINKS = [records_pb2.LINK_TYPE_CONTROLS, records_pb2.LINK_TYPE_OPERATES, records
 
 
 class Generator:
-    def __init__(self, seed: int, wallets: int = 12, domains: int = 6) -> None:
+    def __init__(self, seed: int, wallets: int = 12, domains: int = 6, *, mixed_types: bool = False) -> None:
         self.rng = random.Random(seed)
+        # Some entities refer to a wallet or domain by graph_key under another type (a person, an
+        # organization): one node then holds entries of several types (the visibility audit).
+        self.mixed_types = mixed_types
         self.wallets = ["0x" + self.rng.randbytes(20).hex() for _ in range(wallets)]
         self.domains = [f"shop-{self.rng.randrange(10**6)}.example" for _ in range(domains)]
         self.records: dict[str, records_pb2.CaseRecord] = {}  # latest of each agency/record_id
@@ -32,6 +35,14 @@ class Generator:
 
     def _entity(self, record: records_pb2.CaseRecord, ref: str) -> None:
         rng = self.rng
+        if self.mixed_types and rng.random() < 0.2:
+            e = record.entities.add(ref=ref, type=rng.choice([records_pb2.ENTITY_TYPE_PERSON,
+                                                             records_pb2.ENTITY_TYPE_ORGANIZATION]),
+                                    name=rng.choice(NAMES))
+            key = (f"wallet:ETH:{rng.choice(self.wallets)}" if rng.random() < 0.5
+                   else f"domain:{rng.choice(self.domains)}")
+            e.identifiers.add(kind="graph_key", value=key)
+            return
         kind = rng.choice(["wallet", "wallet", "org", "person", "site"])
         if kind == "wallet":
             e = record.entities.add(ref=ref, type=records_pb2.ENTITY_TYPE_CRYPTO_WALLET)

@@ -21,18 +21,21 @@ def expected_for(items, viewer: str):
     edges: dict[tuple[str, str, str], set[str]] = {}
     node_names: dict[str, set[str]] = {}
     roles: dict[str, set[str]] = {}
-    for item, record in active_records(items).values():
+    types: dict[str, str] = {}  # the type in the earliest record the viewer may see
+    active = sorted(active_records(items).values(), key=lambda pair: pair[0].log_index)
+    for item, record in active:
         if not may_see(viewer, record.agency_id, record.tlp, record.share_with):
             continue
         c = contribution(record, item.log_index, item.accepted_ms)
         for key, fact in c.nodes.items():
+            types.setdefault(key, fact.label)
             nodes.setdefault(key, set()).add(c.source.record)
             node_names.setdefault(key, set()).update(
                 n for n in [fact.facts.get("name"), *fact.facts.get("aliases", [])] if n)
             roles.setdefault(key, set()).update(fact.facts.get("roles", []))
         for e in c.edges.values():
             edges.setdefault((e.source, e.type, e.target), set()).add(c.source.record)
-    return nodes, edges, node_names, roles
+    return nodes, edges, node_names, roles, types
 
 
 def assert_sources(view, visible: set[str], what) -> None:
@@ -44,9 +47,10 @@ def assert_sources(view, visible: set[str], what) -> None:
     assert view.agencies == sorted({r.partition("/")[0] for r in visible}), f"agencies of {what}"
 
 
-def check_subgraph(subgraph, nodes, edges, node_names):
+def check_subgraph(subgraph, nodes, edges, node_names, types=None):
     for key, view in subgraph.nodes.items():
         assert key in nodes, f"leaked node {key}"
+        assert types is None or view.type == types[key], f"type of {key}: {view.type}, expected {types[key]}"
         assert_sources(view, nodes[key], key)
         assert set(view.names) <= node_names[key], f"leaked name on {key}"
     visible_records = set().union(*nodes.values()) if nodes else set()
@@ -63,13 +67,13 @@ def check_subgraph(subgraph, nodes, edges, node_names):
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
 async def test_no_answer_shows_what_the_agency_may_not_see(store, seed):
-    items = Generator(seed).run(120)
+    items = Generator(seed, mixed_types=True).run(120)
     await Projector(store).apply(items)
     all_nodes, all_edges = await store.dump()
     investigator = Investigator(store, lambda: KINDS)
     rng = random.Random(seed)
     for viewer in AGENCIES:
-        nodes, edges, node_names, roles = expected_for(items, viewer)
+        nodes, edges, node_names, roles, types = expected_for(items, viewer)
         visible_keys = sorted(nodes)
 
         # Entity cards: visible exactly when expected, with exactly the visible sources.
@@ -81,17 +85,17 @@ async def test_no_answer_shows_what_the_agency_may_not_see(store, seed):
             view, around = card
             assert {s["record"] for s in view.sources} == nodes[key]
             assert set(view.roles) == roles[key]
-            check_subgraph(around, nodes, edges, node_names)
+            check_subgraph(around, nodes, edges, node_names, types)
 
         # Neighbourhoods and analytics from random starts, hidden starts included.
         for start in rng.sample(sorted(all_nodes), min(6, len(all_nodes))):
             subgraph = await investigator.neighbourhood(start, viewer, hops=3)
             if start not in nodes:
                 assert not subgraph.nodes
-            check_subgraph(subgraph, nodes, edges, node_names)
+            check_subgraph(subgraph, nodes, edges, node_names, types)
             communities, ranking, analysed = await investigator.analyze(start, viewer, hops=2)
             assert {k for c in communities for k in c} <= set(nodes)
-            check_subgraph(analysed, nodes, edges, node_names)
+            check_subgraph(analysed, nodes, edges, node_names, types)
 
         # Paths step only on visible nodes and edges.
         undirected = {frozenset((s, t)) for s, _, t in edges}
@@ -101,7 +105,7 @@ async def test_no_answer_shows_what_the_agency_may_not_see(store, seed):
             for path in found:
                 assert set(path) <= set(nodes)
                 assert all(frozenset(pair) in undirected | candidates for pair in zip(path, path[1:]))
-            check_subgraph(subgraph, nodes, edges, node_names)  # candidates on the way are checked here
+            check_subgraph(subgraph, nodes, edges, node_names, types)  # candidates on the way are checked here
 
         # Overlaps count agencies from visible sources only.
         for view, agencies, _ in await investigator.overlaps(viewer):
@@ -114,7 +118,7 @@ async def test_no_answer_shows_what_the_agency_may_not_see(store, seed):
             for view, _, path in operators:
                 assert "unauthorized_operator" in roles[view.key]
                 assert set(path) <= set(nodes)
-            check_subgraph(subgraph, nodes, edges, node_names)
+            check_subgraph(subgraph, nodes, edges, node_names, types)
 
         # Search hits come from names the viewer may read.
         for name in NAMES:

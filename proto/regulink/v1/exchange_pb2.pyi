@@ -91,7 +91,7 @@ class SubscribeRequest(_message.Message):
     def __init__(self, from_index: _Optional[int] = ..., stop_at_end: _Optional[bool] = ...) -> None: ...
 
 class LogEntry(_message.Message):
-    __slots__ = ("log_index", "envelope", "nonce", "agency_id", "record_id", "version", "accepted_at", "record", "share_with_redacted")
+    __slots__ = ("log_index", "envelope", "nonce", "agency_id", "record_id", "version", "accepted_at", "record", "share_with_redacted", "withdrawn")
     LOG_INDEX_FIELD_NUMBER: _ClassVar[int]
     ENVELOPE_FIELD_NUMBER: _ClassVar[int]
     NONCE_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +101,7 @@ class LogEntry(_message.Message):
     ACCEPTED_AT_FIELD_NUMBER: _ClassVar[int]
     RECORD_FIELD_NUMBER: _ClassVar[int]
     SHARE_WITH_REDACTED_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAWN_FIELD_NUMBER: _ClassVar[int]
     log_index: int
     envelope: _envelope_pb2.Envelope
     nonce: bytes
@@ -110,7 +111,8 @@ class LogEntry(_message.Message):
     accepted_at: _timestamp_pb2.Timestamp
     record: _records_pb2.CaseRecord
     share_with_redacted: bool
-    def __init__(self, log_index: _Optional[int] = ..., envelope: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ..., nonce: _Optional[bytes] = ..., agency_id: _Optional[str] = ..., record_id: _Optional[str] = ..., version: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record: _Optional[_Union[_records_pb2.CaseRecord, _Mapping]] = ..., share_with_redacted: _Optional[bool] = ...) -> None: ...
+    withdrawn: bool
+    def __init__(self, log_index: _Optional[int] = ..., envelope: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ..., nonce: _Optional[bytes] = ..., agency_id: _Optional[str] = ..., record_id: _Optional[str] = ..., version: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record: _Optional[_Union[_records_pb2.CaseRecord, _Mapping]] = ..., share_with_redacted: _Optional[bool] = ..., withdrawn: _Optional[bool] = ...) -> None: ...
 
 class SubscribeResponse(_message.Message):
     __slots__ = ("entry",)

@@ -24,23 +24,35 @@ class Provenance(_message.Message):
     seen_at: _timestamp_pb2.Timestamp
     def __init__(self, agency_id: _Optional[str] = ..., record_id: _Optional[str] = ..., version: _Optional[int] = ..., tlp: _Optional[_Union[_records_pb2.Tlp, str]] = ..., seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class RecordKey(_message.Message):
+    __slots__ = ("agency_id", "record_id")
+    AGENCY_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    agency_id: str
+    record_id: str
+    def __init__(self, agency_id: _Optional[str] = ..., record_id: _Optional[str] = ...) -> None: ...
+
 class SourcedValue(_message.Message):
-    __slots__ = ("value", "record_ids")
+    __slots__ = ("value", "record_ids", "records")
     VALUE_FIELD_NUMBER: _ClassVar[int]
     RECORD_IDS_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
     value: str
     record_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, value: _Optional[str] = ..., record_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    records: _containers.RepeatedCompositeFieldContainer[RecordKey]
+    def __init__(self, value: _Optional[str] = ..., record_ids: _Optional[_Iterable[str]] = ..., records: _Optional[_Iterable[_Union[RecordKey, _Mapping]]] = ...) -> None: ...
 
 class SourcedAttribute(_message.Message):
-    __slots__ = ("name", "value", "record_ids")
+    __slots__ = ("name", "value", "record_ids", "records")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     RECORD_IDS_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
     name: str
     value: str
     record_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ..., record_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    records: _containers.RepeatedCompositeFieldContainer[RecordKey]
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ..., record_ids: _Optional[_Iterable[str]] = ..., records: _Optional[_Iterable[_Union[RecordKey, _Mapping]]] = ...) -> None: ...
 
 class Node(_message.Message):
     __slots__ = ("key", "type", "caption", "names", "identifiers", "roles", "attributes", "sources", "agencies", "first_seen", "last_seen", "tlp", "source_count")
