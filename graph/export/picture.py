@@ -7,31 +7,37 @@ the bottom of the picture. Small networks get every label and link label; big on
 their most important nodes only (flagged first, then the most linked).
 
 matplotlib is used through its object API (`Figure`, no pyplot), so nothing global is
-touched and the Agg renderer draws the PNG. SVG keeps its text as text (searchable; CJK
-drawn by the viewer's fonts) and, like the PDF, carries no creation date, so the same
-subgraph and info give the same bytes.
+touched but the font list (the bundled CJK font is registered once) and the Agg renderer
+draws the PNG. SVG keeps its text as text (searchable) and, like the PDF, carries no
+creation date, so the same subgraph and info give the same bytes.
 
-Names in Japanese need a CJK font on the machine (Debian: `fonts-noto-cjk`); without one,
-matplotlib draws boxes for those glyphs and the picture is otherwise complete.
+Names in Japanese, Chinese, Korean or Cyrillic are drawn with the fonts of
+graph.export.fonts (DejaVu Sans, then Noto Sans CJK JP from a PyPI dependency): no
+system font is needed. The SVG draws text that needs the CJK font as outlines (with a
+transparent copy as text, so it stays searchable); the PDF draws it as Type 3 outlines
+(see fonts.py and `_fallback_text_as_paths` for why).
 """
 
 from __future__ import annotations
 
+import copy
 import math
+import unicodedata
 import warnings
 from collections import Counter
 from typing import BinaryIO
 
 import matplotlib
-from matplotlib import font_manager
+from matplotlib import patheffects
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.offsetbox import AnchoredOffsetbox, HPacker, TextArea
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 
 from graph import schema
-from graph.export import layout, meta
+from graph.export import fonts, layout, meta
 from graph.export.html import TLP_COLOURS, flags
 from graph.view import Subgraph
 from graph.visibility import RED
@@ -47,19 +53,11 @@ INK, MUTED = "#1d2430", "#5b6675"
 MARKERS = {"ellipse": "o", "round-rectangle": "s", "rectangle": "s", "diamond": "D", "triangle": "^",
            "hexagon": "h", "vee": "v", "tag": "p", "star": "*", "pentagon": "p", "octagon": "8"}
 
-_CJK = ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "TakaoGothic", "Hiragino Sans", "Yu Gothic",
-        "Meiryo", "Source Han Sans JP", "Droid Sans Fallback", "WenQuanYi Zen Hei")
-
-
-def _fonts() -> list[str]:
-    """DejaVu Sans for Latin text, then the first installed CJK family as a fallback."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return ["DejaVu Sans", *[name for name in _CJK if name in installed][:1]]
 
 
 def _rc() -> dict:
-    return {"font.family": _fonts(), "svg.fonttype": "none", "svg.hashsalt": "regulink", "pdf.fonttype": 42,
-            "path.simplify": True, "agg.path.chunksize": 20000}
+    return {"font.family": list(fonts.families()), "svg.fonttype": "none", "svg.hashsalt": "regulink",
+            "pdf.fonttype": 42, "path.simplify": True, "agg.path.chunksize": 20000}
 
 
 def render(subgraph: Subgraph, info: meta.ExportInfo, out: BinaryIO, fmt: str = "png", width: int = WIDTH,
@@ -74,7 +72,33 @@ def render(subgraph: Subgraph, info: meta.ExportInfo, out: BinaryIO, fmt: str = 
         metadata = {"png": {"Software": "regulink"}, "svg": {"Date": None, "Creator": "regulink"},
                     "pdf": {"CreationDate": None, "ModDate": None, "Creator": "regulink", "Producer": "regulink",
                             "Title": meta.clean(info.title)}}[fmt]
-        figure.savefig(out, format=fmt, dpi=dpi, metadata=metadata)
+        if fmt == "pdf":
+            fonttype = fonts.pdf_fonttype(t.get_text() for t in figure.findobj(Text))
+            with matplotlib.rc_context({"pdf.fonttype": fonttype}):
+                figure.savefig(out, format=fmt, dpi=dpi, metadata=metadata)
+        else:
+            if fmt == "svg":
+                _fallback_text_as_paths(figure)
+            figure.savefig(out, format=fmt, dpi=dpi, metadata=metadata)
+
+
+def _fallback_text_as_paths(figure: Figure) -> None:
+    """SVG: draw text that needs the CJK font as outlines, with a transparent copy kept as text.
+
+    SVG text is drawn by the viewer's fonts, and a viewer without a CJK font draws boxes. An
+    embedded @font-face subset was tried: Chromium lays out the first text runs before the font
+    is decoded and never redraws them (boxes again). Outlines from our own font always render;
+    the invisible twin keeps the name searchable and selectable.
+    """
+    for text in list(figure.findobj(Text)):
+        if not text.get_visible() or not fonts.needs_fallback(text.get_text()):
+            continue
+        twin = copy.copy(text)
+        twin.set_alpha(0)
+        twin.set_bbox(None)
+        twin.set_path_effects([])
+        text.set_path_effects([patheffects.Normal()])  # a path effect makes every backend draw paths
+        (text.axes or figure).add_artist(twin)
 
 
 def _draw(subgraph: Subgraph, info: meta.ExportInfo, width: int, height: int, dpi: int) -> Figure:
@@ -198,7 +222,7 @@ def _network(axes, subgraph: Subgraph, figure: Figure, k: float) -> None:
         below = math.sqrt(size(key)) / 2 + 3
         x, y = axes.transData.transform((xs[key], ys[key]))
         y -= below * figure.dpi / 72
-        half = len(text) * font_px * 0.34  # bold Latin averages ~0.65 em a character
+        half = _width_em(text) * font_px / 2
         rect = (x - half, y - font_px * 1.3, x + half, y)
         if n > LABELS_ALL_UP_TO and any(rect[0] < r[2] and r[0] < rect[2] and rect[1] < r[3] and r[1] < rect[3]
                                         for r in placed):
@@ -214,6 +238,11 @@ def _network(axes, subgraph: Subgraph, figure: Figure, k: float) -> None:
             axes.text(mx, my, meta.link_label(edge.type), fontsize=8 * k, color=MUTED, ha="center", va="center",
                       zorder=2, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
                                       "alpha": 0.85})
+
+
+def _width_em(text: str) -> float:
+    """Rough width of a label in ems: CJK characters are a full em, Latin ones (bold) ~0.68."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.68 for c in text)
 
 
 def _short(text: str) -> str:
