@@ -15,7 +15,7 @@ import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from connectors.base import BadRow, Options, file_date
+from connectors.base import BadRow, Options
 
 FORMATS = {
     "stix": "connectors.stix",  # STIX 2.1 bundle (.json) or objects as JSON lines
@@ -27,15 +27,13 @@ FORMATS = {
 
 
 def read(fmt: str, path: Path, options: Options) -> Iterator:
-    """Items of `path` read as format `fmt`; undated items get the file's date unless options give one."""
+    """Items of `path` read as format `fmt`. Items the source does not date take `options.issued_at`
+    (--issued-at); without it they are bad rows. Never the file's modification time: a re-download
+    of the same list must give the same signed bytes (docs/connectors.md, "Dates")."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     module = importlib.import_module(FORMATS[fmt])
-    path = Path(path)
-    if options.issued_at is None:
-        dated = getattr(module, "dated_by", lambda p: p)(path)
-        options.issued_at = file_date(dated)
-    return module.read(path, options)
+    return module.read(Path(path), options)
 
 
 __all__ = ["FORMATS", "BadRow", "Options", "read"]

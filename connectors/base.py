@@ -6,10 +6,10 @@ Nothing here speaks gRPC: the CLI (gateway/cli_ingest.py) signs and pushes.
 
 The builder checks every identifier with :func:`graph.project.identifier_key`,
 the very function the gateway uses, so a record that leaves a connector
-passes the gateway's identifier checks; a record with a bad identifier is
-not yielded at all (no partial records) unless the run asked to drop bad
-identifiers (``skip_bad_identifiers``), in which case each dropped value is
-still reported as a bad row.
+passes the gateway's identifier checks. A bad identifier never costs its
+record (an OFAC entry is not lost for one mistyped address): the value is
+left out and reported as a bad row at its own location, and the record goes
+out with everything else it says (see :meth:`RecordBuilder.finish`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from pathlib import Path
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from graph import resolve
+from connectors.dates import When, parse_date, parse_when  # noqa: F401  (the connectors' date readers)
+from graph import resolve, schema
 from graph.project import KEYED_KINDS, identifier_key
 from regulink.v1 import records_pb2
 
@@ -92,7 +93,8 @@ class Options:
     version: int = 1
     record_prefix: str = ""  # default: the connector's own ("stix", "ofac-sdn", …)
     case_reference: str = ""
-    skip_bad_identifiers: bool = False
+    skip_bad_identifiers: bool = True  # ignored: leaving a bad identifier out (reported) is what every run does
+    unknown_marking: str = "refuse"  # STIX: an object whose marking is not readable as TLP: "refuse" or "red"
     encoding: str = "utf-8"  # CSV files (e.g. cp932 for Shift-JIS)
     sheet: str | None = None  # XLSX: the sheet to read (default: the first)
     # Warnings lists: the authority that published them ("JP-FSA") and its display name.
@@ -138,50 +140,6 @@ def normalize_text(value: str) -> str:
 
 def clip(value: str, limit: int = MAX_TEXT) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def file_date(path: Path) -> dt.datetime:
-    """The UTC day a file was last modified: the issue date of undated items unless --issued-at says."""
-    moment = dt.datetime.fromtimestamp(os.stat(path).st_mtime, dt.timezone.utc)
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d %b %Y", "%d %B %Y", "%Y%m%d", "%d/%m/%Y")
-_JP_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925, "R": 2018, "H": 1988, "S": 1925}
-_ERA_DATE = re.compile(r"(令和|平成|昭和|R|H|S)\s*(\d{1,2}|元)\s*[年.]\s*(\d{1,2})\s*[月.]\s*(\d{1,2})\s*日?")
-
-
-def parse_date(text: str) -> dt.datetime | None:
-    """A date or time as sources write it (ISO 8601, 2026/04/01, 2026年4月1日, 令和8年4月1日 …), in UTC.
-
-    Returns None for an empty value; raises ValueError for one it cannot read.
-    """
-    value = normalize_text(text)
-    if not value:
-        return None
-    match = _JP_DATE.fullmatch(value)
-    if match:
-        return dt.datetime(*map(int, match.groups()), tzinfo=dt.timezone.utc)
-    match = _ERA_DATE.fullmatch(value)
-    if match:
-        era, year, month, day = match.groups()
-        return dt.datetime(_ERAS[era] + (1 if year == "元" else int(year)), int(month), int(day),
-                           tzinfo=dt.timezone.utc)
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        for fmt in _DATE_FORMATS:
-            try:
-                moment = dt.datetime.strptime(value, fmt)
-                break
-            except ValueError:
-                continue
-        else:
-            raise ValueError(f"{clip(value, 40)!r} is not a date (use YYYY-MM-DD)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
 
 
 def timestamp(moment: dt.datetime) -> Timestamp:
@@ -240,7 +198,7 @@ class EntityDraft:
         return self
 
     def identifier(self, kind: str, value: str, scheme: str = "", *, where: str = "") -> bool:
-        """Add a strong or free-form identifier; a bad one is a problem of the record (False)."""
+        """Add a strong or free-form identifier; a bad one is left out and reported (False)."""
         problem = identifier_problem(kind, value, scheme)
         if problem is None:
             triple = (kind, value.strip(), scheme)
@@ -319,6 +277,7 @@ class RecordBuilder:
             self._links.append(item)
 
     def problem(self, reason: str, *, where: str = "", entity: _Entity | None = None) -> None:
+        """Something of the source this record leaves out, and why: one bad row, the record still goes."""
         self._problems.append((where or self.location, entity, reason))
 
     @property
@@ -326,15 +285,25 @@ class RecordBuilder:
         return len(self._entities)
 
     def finish(self) -> list[tuple[str, records_pb2.CaseRecord] | BadRow]:
-        """[(location, record)] plus a BadRow per problem; no record at all when a problem forbids it."""
+        """[(location, record)] with everything sound, plus a BadRow per problem (what was left out).
+
+        A problem never holds the record back by itself. What goes with a bad value: an entity
+        that *is* its identifier and lost it (a wallet without its address — the gateway refuses
+        those —, a website or e-mail node whose only key was bad) and the links to it. A record
+        with problems that is left with no entity of its own and no link gives only those bad rows.
+        """
         bad = [BadRow(where, reason) for where, _, reason in self._problems]
-        if self._problems:
-            if not self.options.skip_bad_identifiers or any(e is None for _, e, _ in self._problems):
-                return bad
-            for _, entity, _ in self._problems:
-                if entity.type == records_pb2.ENTITY_TYPE_CRYPTO_WALLET and not any(
-                        k == "wallet" for k, _, _ in entity.identifiers):
-                    entity.dropped = True
+        troubled = {id(e) for _, e, _ in self._problems if e is not None}
+        for entity in self._entities.values() if bad else ():
+            kind = schema.ENTITY_TYPES.get(entity.type)
+            keys = {*(kind.merge_keys if kind else ()), "graph_key"}
+            if any(k in keys for k, _, _ in entity.identifiers):
+                continue
+            # A wallet without its address cannot be sent at all; a website or e-mail node whose only
+            # key was bad has nothing left to be.
+            if entity.type == records_pb2.ENTITY_TYPE_CRYPTO_WALLET or (
+                    id(entity) in troubled and kind is not None and kind.identifier_node):
+                entity.dropped = True
         entities = [e for e in self._entities.values() if not e.dropped]
         refs = {e.ref for e in entities}
         record = records_pb2.CaseRecord(
@@ -362,8 +331,9 @@ class RecordBuilder:
                 link = record.links.add(source=source, target=target, type=type_, evidence=evidence, notes=notes)
                 if observed is not None:
                     link.observed_at.CopyFrom(timestamp(observed))
-        if not record.entities:
-            return [*bad, BadRow(self.location, "nothing left to assert")] if bad else []
+        own = [e for e in record.entities if not any(i.kind == "graph_key" for i in e.identifiers)]
+        if not record.entities or (bad and not own and not record.links):
+            return bad  # its problems say why nothing is left
         size = record.ByteSize()
         if size > MAX_RECORD_BYTES:
             return [*bad, BadRow(self.location, f"the record would have {size} bytes (limit {MAX_RECORD_BYTES})")]

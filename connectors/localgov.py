@@ -10,7 +10,7 @@ alone is accepted too. Columns (docs/connectors.md has the full table):
 key                   Japanese       content
 ===================== ============== ==========================================
 case_reference        受付番号        your case number; makes the record id
-complaint_date        受付日          YYYY-MM-DD (or 2026年4月1日, 令和8年4月1日)
+complaint_date        受付日          YYYY-MM-DD (or 2026年4月1日, 令和8年4月1日, 2026-04)
 operator_name *       事業者名        the operator complained about (required)
 operator_type         種別            法人 / organization (default), 個人 / person
 operator_address      所在地          as given
@@ -28,8 +28,8 @@ Record: the operator (role UNAUTHORIZED_OPERATOR) with its website, phone
 and e-mail as identifiers (each becomes its own node, so two agencies'
 reports of one website meet), each wallet as a CryptoWallet the operator
 CONTROLS. Record id ``lg:<case_reference>``, or ``lg:h:<hash of the row>``
-without one. A bad phone, e-mail, URL or wallet checksum is a bad row: the
-row is not pushed, and the line says which cell to fix.
+without one. A bad phone, e-mail, URL or wallet checksum is a bad row that
+says which cell to fix; the complaint is pushed without that value.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from connectors import wallets
-from connectors.base import BadRow, Options, RecordBuilder, digest, normalize_text, parse_date, record_id
+from connectors.base import BadRow, Options, RecordBuilder, digest, normalize_text, parse_when, record_id
 from connectors.tabular import Columns, records_from_table
 from connectors.warnings import split_urls
 from regulink.v1 import records_pb2 as pb
@@ -77,21 +77,22 @@ def _record(where: str, row: dict[str, str], extra: dict[str, str], options: Opt
         yield BadRow(where, "operator_name (事業者名) is empty")
         return
     try:
-        received = parse_date(row.get("complaint_date", ""))
+        received = parse_when(row.get("complaint_date", ""))
     except ValueError as exc:
         yield BadRow(where, f"complaint_date (受付日): {exc}")
         return
     reference = normalize_text(row.get("case_reference", ""))
     source_id = reference or "h:" + digest(*(f"{k}={v}" for k, v in sorted(row.items())))
     rec_id = record_id(prefix, source_id) if reference else f"{prefix}:{source_id}"
-    builder = RecordBuilder(rec_id, where, options, issued_at=received, case_reference=reference,
+    builder = RecordBuilder(rec_id, where, options, issued_at=received.moment if received else None,
+                            case_reference=reference,
                             summary=row.get("complaint_summary", "") or f"Complaint about {name}")
     kind = pb.ENTITY_TYPE_PERSON if normalize_text(row.get("operator_type", "")).casefold() in PERSON_WORDS \
         else pb.ENTITY_TYPE_ORGANIZATION
     operator = builder.entity("operator", kind, name)
     operator.role(pb.ENTITY_ROLE_UNAUTHORIZED_OPERATOR)
     operator.attribute("address", row.get("operator_address"))
-    operator.attribute("complaint_date", received.date().isoformat() if received else None)
+    operator.attribute("complaint_date", received.iso() if received else None)  # 2026-04 stays a month
     operator.attribute("amount_jpy", row.get("amount_jpy")).attribute("notes", row.get("notes"))
     for header, value in extra.items():
         operator.attribute(header, value)

@@ -7,6 +7,15 @@ table (after NFKC, case folding and dropping spaces and punctuation; a key
 in brackets, as the shipped template writes ``事業者名(operator_name)``,
 wins), and yields ``(location, {column: value})`` per data row.
 
+Nothing is dropped without a word: a header that names no column is kept
+(the connector stores its values as attributes under that header) and
+counted in ``options.stats`` as ``column not understood: <header>``, which
+the run's summary prints. Cells that only say there is nothing (``None``,
+``N/A``, ``-``, ``なし`` …, as ESMA writes ``None`` for "no reason") are
+empty. A header that marks a different kind of list (``Columns.foreign``,
+e.g. a register of *licensed* firms fed to the warnings importer) stops the
+file with the reason.
+
 CSV is read line by line in the chosen encoding (UTF-8 with or without BOM
 by default): a line that does not decode is a bad row naming the likely
 encoding; when it is the header the file ends there. XLSX is opened with
@@ -27,6 +36,9 @@ from connectors.base import BadRow, Options, encoding_hint, iter_lines
 
 _BRACKETED = re.compile(r"[(（\[【]\s*([A-Za-z_][A-Za-z0-9_ ]*)\s*[)）\]】]")
 _DROP = re.compile(r"[\s_\-./・:：()（）\[\]【】]+")
+# Cells that say "nothing here" (compared case-folded, after NFKC).
+NULL_WORDS = frozenset({"none", "null", "n/a", "-", "--", "—", "なし", "該当なし"})
+UNMAPPED = "column not understood: "  # options.stats key prefix; the summary names these columns
 
 
 def header_key(text: str) -> str:
@@ -37,12 +49,20 @@ def header_key(text: str) -> str:
 class Columns:
     """Canonical columns and the header spellings that name them."""
 
-    def __init__(self, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> None:
+    def __init__(self, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
+                 foreign: dict[str, str] | None = None) -> None:
         self.required = required
+        self.aliases = aliases
         self._lookup: dict[str, str] = {}
         for column, spellings in aliases.items():
             for spelling in (column, *spellings):
                 self._lookup[header_key(spelling)] = column
+        # header → what a table with it is (and why this reader refuses it)
+        self.foreign = {header_key(h): why for h, why in (foreign or {}).items()}
+
+    def refusal(self, headers: list[str]) -> str | None:
+        """Why a table with these headers is not for this reader, or None."""
+        return next((self.foreign[k] for k in map(header_key, headers) if k in self.foreign), None)
 
     def match(self, header: str) -> str | None:
         """The canonical column a header names: the key in brackets if it is one, else the whole header."""
@@ -84,6 +104,10 @@ def read_table(path: Path, options: Options, columns: Columns, *, sheet: str | N
         if header is None:
             names = [v.strip() for v in values]
             header = [columns.match(v) for v in values]
+            refusal = columns.refusal(names)
+            if refusal:
+                yield BadRow(where, f"this is {refusal} (headers found: {', '.join(n for n in names if n)})")
+                return
             missing = [c for c in columns.required if c not in header]
             if missing:
                 yield BadRow(where, f"missing column {', '.join(missing)} (headers found: "
@@ -95,11 +119,13 @@ def read_table(path: Path, options: Options, columns: Columns, *, sheet: str | N
         extra: dict[str, str] = {}
         for i, value in enumerate(values):
             value = value.strip()
-            if not value:
+            if not value or unicodedata.normalize("NFKC", value).casefold() in NULL_WORDS:
                 continue
             column = header[i] if i < len(header) else None
             if column is None:
-                extra[names[i] if i < len(names) and names[i] else f"column {i + 1}"] = value
+                name = names[i] if i < len(names) and names[i] else f"column {i + 1}"
+                extra[name] = value
+                options.count(UNMAPPED + name)
             elif column in known:
                 known[column] += "\n" + value
             else:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -17,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway import db
-from gateway.errors import RegulinkError
+from gateway.errors import RegulinkError, Unavailable
+
+log = logging.getLogger("regulink.audit")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS queries (
@@ -61,18 +65,31 @@ class AuditLog:
         return await asyncio.to_thread(self._open, agency_id, call, params)
 
     def _open(self, agency_id: str, call: str, params: dict) -> int:
-        with self._lock, db.transaction(self._conn):
-            cursor = self._conn.execute(
-                "INSERT INTO queries VALUES (?, ?, ?, ?, 0, 'PENDING')",
-                (int(time.time() * 1000), agency_id, call, json.dumps(params, ensure_ascii=False, sort_keys=True)),
-            )
+        try:
+            with self._lock, db.transaction(self._conn):
+                cursor = self._conn.execute(
+                    "INSERT INTO queries VALUES (?, ?, ?, ?, 0, 'PENDING')",
+                    (int(time.time() * 1000), agency_id, call, json.dumps(params, ensure_ascii=False, sort_keys=True)),
+                )
+        except sqlite3.OperationalError as exc:
+            # A full disk or a read-only data directory: no question is answered unrecorded (issue 13:
+            # this was INTERNAL). UNAVAILABLE, as for the ledger: it works again once there is room.
+            raise Unavailable(f"the gateway cannot record this query in its audit trail ({exc}); no query is "
+                              "answered unrecorded: try again once the operator has made room") from None
         return cursor.lastrowid
 
     def closed(self, line: int, results: int, outcome: str = "OK") -> None:
-        """The outcome on an opened line (no fsync: tens of microseconds, so it runs inline)."""
-        with self._lock, db.transaction(self._outcomes):
-            self._outcomes.execute("UPDATE queries SET results = ?, outcome = ? WHERE rowid = ?",
-                                   (results, outcome, line))
+        """The outcome on an opened line (no fsync: tens of microseconds, so it runs inline).
+
+        Should it fail (a full disk), the question's line is already durable and the answer
+        leaves; the line keeps the outcome PENDING and the failure is logged.
+        """
+        try:
+            with self._lock, db.transaction(self._outcomes):
+                self._outcomes.execute("UPDATE queries SET results = ?, outcome = ? WHERE rowid = ?",
+                                       (results, outcome, line))
+        except sqlite3.OperationalError as exc:
+            log.warning("the outcome of audit line %d could not be written (%s); it stays PENDING", line, exc)
 
     @contextlib.asynccontextmanager
     async def call(self, agency_id: str, call: str, params: dict) -> AsyncIterator[Outcome]:
@@ -87,7 +104,8 @@ class AuditLog:
             self.closed(await line, 0, exc.code)
             raise
         except BaseException:
-            self.closed(await asyncio.shield(line), 0, "ABORTED")
+            with contextlib.suppress(RegulinkError):  # the caller's own exception (a cancellation) goes on
+                self.closed(await asyncio.shield(line), 0, "ABORTED")
             raise
         self.closed(await line, outcome.results)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -17,16 +18,17 @@ from typing import Annotated, Optional
 import typer
 from google.protobuf import json_format
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.markup import escape
 from rich.table import Table
 
 from gateway import config, devca, errors, keys, receipts
 from gateway.cli_common import (DEFAULT_DIR, DEFAULT_TARGET, As, ConfigFile, DataDir, DataDirOverride, Target,
                                  TlsDir, console, fail, out)
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.client import AsyncClient, TlsFiles, envelope_of, sign_for
 from gateway.ledger.verify import ProofError
 from gateway.ledger.checkpoint import CheckpointError
 from gateway.registry import KINDS, Registry
-from regulink.v1 import exchange_pb2, records_pb2, transparency_pb2
+from regulink.v1 import exchange_pb2, records_pb2
 
 app = typer.Typer(
     help="regulink: share signed case records about crypto-asset entities between regulators, "
@@ -80,6 +82,8 @@ def serve(
     Example: regulink serve --data-dir ./gw --listen 0.0.0.0:7443
     """
     from gateway import logs
+    from gateway.datadir import ExposedData
+    from gateway.ledger.integrity import LedgerDamaged
     from gateway.server import Gateway
 
     if log_format not in logs.FORMATS:
@@ -92,7 +96,10 @@ def serve(
         fail(str(exc))
 
     async def run() -> None:
-        gateway = Gateway(settings)
+        try:
+            gateway = Gateway(settings)
+        except (LedgerDamaged, ExposedData) as exc:  # one line with the fix, never a traceback
+            fail(f"{exc}; {exc.fix}" if isinstance(exc, LedgerDamaged) else str(exc))
         if gateway.first_run.created_tls:
             console.print(f"[yellow]created a development CA and server certificate in {settings.tls}[/yellow]")
         if gateway.first_run.created_log_key:
@@ -114,6 +121,9 @@ def serve(
         console.print("shutting down: finishing in-flight receipts")
         await gateway.stop(5)
 
+    # Whatever the gateway and its children (the graph database, the projector) create is the
+    # gateway user's alone; gateway.datadir checks what was there before.
+    os.umask(0o077)
     # Answers hop between the event loop and worker threads (audit lines, ledger writes,
     # gRPC's poller); a thread waiting for the GIL waits up to the switch interval (5 ms
     # by default). 0.5 ms took ~0.8 ms off the 2-hop p50 via gRPC (docs/benchmarks.md).
@@ -179,7 +189,9 @@ def agency_list(data_dir: DataDir = DEFAULT_DIR) -> None:
 @agency_app.command("add-key")
 def agency_add_key(
     agency_id: str,
-    public_key: Annotated[Path, typer.Argument(help="PEM public key file (from `regulink keygen`).")],
+    public_key: Annotated[Path, typer.Argument(help="The agency's Ed25519 public key, in a file: PEM "
+                                                    "SubjectPublicKeyInfo (`regulink keygen` writes one), or the "
+                                                    "raw key as 64 hex characters, or as 32 raw bytes.")],
     not_before: Annotated[Optional[str], typer.Option(help="ISO time the key starts signing [default: now].")] = None,
     not_after: Annotated[Optional[str], typer.Option(help="ISO time the key stops signing [default: never].")] = None,
     data_dir: DataDir = DEFAULT_DIR,
@@ -192,7 +204,7 @@ def agency_add_key(
         raw = keys.raw_public_key(keys.load_public_key(public_key))
         kid = _registry(data_dir).add_key(agency_id, raw, not_before=_timestamp(not_before),
                                           not_after=_timestamp(not_after))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, errors.RegulinkError) as exc:
         fail(str(exc))
     console.print(f"key {kid} registered for {agency_id}")
 
@@ -299,7 +311,7 @@ def push(
             fail(f"missing {path}; the operator makes client certificates with `regulink dev-ca {as_agency}`")
     signers = [keys.load_private_key(key), *(keys.load_private_key(p) for p in cosign or [])]
     records = list(read_records(file, as_agency))
-    envelopes = [sign_record(r, signers) for _, r in records]
+    envelopes = [sign_for(r, signers) for _, r in records]
     receipts_path = receipts_out or file.with_suffix(file.suffix + ".receipts.jsonl")
     counts = {"accepted": 0, "rejected": 0}
 
@@ -313,9 +325,10 @@ def push(
                 async for outcome in client.submit_stream(envelopes):
                     line, record = records[i]
                     if isinstance(outcome, exchange_pb2.Receipt):
-                        receipts.verify_receipt(outcome, envelopes[i], log_key, origin)
+                        receipts.verify_receipt(outcome, envelope_of(envelopes[i]), log_key, origin)
                         sink.write(json.dumps({"receipt": json_format.MessageToDict(outcome),
-                                               "envelope": json_format.MessageToDict(envelopes[i])}) + "\n")
+                                               "envelope": json_format.MessageToDict(envelope_of(envelopes[i]))})
+                                   + "\n")
                         counts["accepted"] += 1
                     else:
                         counts["rejected"] += 1
@@ -386,39 +399,59 @@ def log_info(
 @app.command(rich_help_panel="Partner")
 def audit(
     as_agency: As,
-    state: Annotated[Path, typer.Option(help="File keeping the last verified tree head.")] = Path("regulink-head.json"),
+    state: Annotated[Path, typer.Option(help="File keeping the last verified signed tree head; evidence goes to "
+                                        "STATE.evidence/, --entries progress to STATE.entries.json.")]
+    = Path("regulink-head.json"),
+    entries: Annotated[bool, typer.Option("--entries", help="Also re-check every entry you may see (Subscribe) up "
+                                          "to the newest head: the author's signature, the record shown, and the "
+                                          "leaf's inclusion proof. Resumes where the last run stopped.")] = False,
     target: Target = DEFAULT_TARGET,
     tls_dir: TlsDir = None,
 ) -> None:
     """Check that the log only grew since the last audit (RFC 9162 consistency proof), then
-    remember the new signed head. Run it regularly, and compare heads with other agencies.
+    remember the new signed head. Run it regularly, and compare heads with other agencies. A smaller
+    log (a rollback) or another root for a size already seen (a fork) exits with status 3 and keeps
+    both signed heads, the log key and a README in STATE.evidence/; the saved head never moves
+    backwards. Status 1: the audit could not run.
 
-    Example: regulink audit --as fsa-jp --state heads/fsa-jp.json
+    Example: regulink audit --as fsa-jp --state heads/fsa-jp.json --entries
     """
+    from gateway import monitor
+
     tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
 
     async def run() -> tuple:
         async with AsyncClient.connect(target, tls) as client:
-            newest = await client.tree_head()
-            if not state.exists():
-                head = (await client.audit(newest, newest))[1]
-                return None, head, newest
-            older = json_format.Parse(state.read_text(), transparency_pb2.SignedTreeHead())
-            first, second = await client.audit(older, newest)
-            return first, second, newest
+            heads = await monitor.check_heads(client, state, target=target, agency=as_agency)
+            if not entries:
+                return heads, None
+            with Progress(TextColumn("checking entries"), MofNCompleteColumn(), console=console) as progress:
+                task = progress.add_task("entries", total=None)
+                checked = await monitor.check_entries(client, heads, state, target=target, agency=as_agency,
+                                                      progress=lambda n: progress.advance(task, n))
+            return heads, checked
 
     try:
-        first, second, newest = asyncio.run(run())
+        heads, checked = asyncio.run(run())
+    except monitor.LogInconsistent as exc:
+        console.print(f"[red]THE LOG IS NOT CONSISTENT:[/red] {escape(str(exc))}")
+        console.print(escape(f"evidence kept in {exc.evidence} (both signed heads, the log key, README.txt); {state} "
+                             "still holds the last good head. Alert the gateway's operator and the other agencies."))
+        raise typer.Exit(monitor.EXIT_INCONSISTENT) from None
     except errors.RegulinkError as exc:
         fail(f"{exc.code}: {exc}")
     except (ProofError, CheckpointError) as exc:
-        fail(f"THE LOG IS NOT CONSISTENT: {exc}. Keep {state} as evidence and alert the other agencies.")
-    state.parent.mkdir(parents=True, exist_ok=True)
-    state.write_text(json_format.MessageToJson(newest))
-    if first is None:
-        out.print(f"first audit: trusting the head of size {second.tree_size}; saved to {state}")
+        fail(f"a proof does not verify: {exc}")
+    served = heads.served
+    if heads.change == "first":
+        out.print(f"first audit: trusting the head of size {served.tree_size}; saved to {state}")
+    elif heads.change == "same":
+        out.print(f"consistent: size {served.tree_size}, unchanged (same root); {state} kept")
     else:
-        out.print(f"consistent: size {first.tree_size} → {second.tree_size}; saved to {state}")
+        out.print(f"consistent: size {heads.saved.tree_size} → {served.tree_size}; saved to {state}")
+    if checked is not None:
+        out.print(f"entries {checked.first}–{served.tree_size - 1}: {checked.checked} checked (signature, record, "
+                  f"inclusion), {checked.redacted} shown without envelope (shared with you, not checkable)")
 
 
 from gateway.cli_query import graph_app, query_app, query_log  # noqa: E402  (commands defined there)
@@ -431,6 +464,9 @@ app.add_typer(graph_app, name="graph", rich_help_panel="Operator")
 app.command("query-log", rich_help_panel="Operator")(query_log)
 
 from gateway.cli_export import export  # noqa: E402
+from gateway.cli_ledger import ledger_app  # noqa: E402
+
+app.add_typer(ledger_app, name="ledger", rich_help_panel="Operator")
 
 app.command("export", rich_help_panel="Analyst")(export)
 

@@ -7,7 +7,13 @@ checks every receipt, and keeps the score. Re-running a file gives the same
 record ids and the same bytes: what the log already holds comes back
 ALREADY_EXISTS and is counted as "already in the log" — and, by comparing
 the log's commitment with the envelope, as "differs" when the source has
-changed since (push those with a higher --version).
+changed since (push those with a higher --version). Nothing in a record comes from the file
+system (name, modification time), so an identical re-download pushes nothing and says so.
+
+What it prints is the operator's only view of a run: the summary names every column a connector
+did not understand, says once what a systematic fault needs (--issued-at, another FORMAT), and
+prints file text as written (never as rich markup or emoji codes). A run where every item was
+a bad row exits 2 with the FORMAT the file looks like (connectors/detect.py).
 """
 
 from __future__ import annotations
@@ -24,20 +30,27 @@ from typing import Annotated, Optional
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from google.protobuf import json_format
-from rich.markup import escape
+from rich.text import Text
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 import connectors
 from connectors.base import BadRow, Options, parse_date, parse_tlp
+from connectors.detect import guess
+from connectors.tabular import UNMAPPED
 from gateway import config, errors, keys, receipts
 from gateway.cli_common import DEFAULT_TARGET, As, Target, TlsDir, console, fail
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.client import AsyncClient, TlsFiles, envelope_of, sign_for
 from gateway.ledger.checkpoint import CheckpointError
 from gateway.ledger.hashing import commitment_leaf_hash
 from gateway.ledger.verify import ProofError
 from graph import resolve
 from regulink.v1 import envelope_pb2, exchange_pb2, records_pb2
 
+# The builder's reason for an item that has no date and no --issued-at (connectors/base.py).
+UNDATED = "no issue date"
+# Bad rows printed per run, and per identical reason (a systematic fault is said a few times, then counted).
+SHOWN_BAD = 200
+SHOWN_PER_REASON = 3
 # Envelopes per stream message: records are at most 256 KiB (connectors/base.py), so a message
 # stays under the default 16 MiB limit.
 PER_MESSAGE = 32
@@ -51,6 +64,11 @@ class Format(str, Enum):
     localgov = "localgov"
 
 
+class UnknownMarking(str, Enum):
+    refuse = "refuse"
+    red = "red"
+
+
 @dataclass
 class Summary:
     """What an ingest run did; `already` counts ALREADY_EXISTS answers, `differs` those of them whose
@@ -62,6 +80,7 @@ class Summary:
     differs: int = 0
     rejected: int = 0
     bad_rows: int = 0
+    undated: int = 0  # bad rows only for want of a date (the source gives none, no --issued-at)
     stopped_at: BadRow | None = None
     stats: Counter = field(default_factory=Counter)
 
@@ -70,10 +89,28 @@ class Summary:
                             if k.startswith("skipped"))
         text = (f"read {self.stats.get('read', 0)}, records {self.records}, pushed {self.pushed}, "
                 f"already in the log {self.already}"
-                + (f" ({self.differs} differ from the source now: push them with a higher --version)"
-                   if self.differs else "")
+                + (f" ({self.differs} of them differ from the source now)" if self.differs else "")
                 + f", rejected by the gateway {self.rejected}, bad rows {self.bad_rows}")
         return text + (f"; skipped: {skipped}" if skipped else "")
+
+    def advice(self) -> list[str]:
+        """What the operator should know after the run, one line each (printed after `line()`)."""
+        lines = []
+        columns = [(k.removeprefix(UNMAPPED), n) for k, n in sorted(self.stats.items()) if k.startswith(UNMAPPED)]
+        if columns:
+            lines.append("columns not understood, kept as attributes under their own header: "
+                         + ", ".join(f"{name!r} ({n} rows)" for name, n in columns))
+        if self.undated:
+            lines.append(f"{self.undated} items carry no date of their own: pass --issued-at YYYY-MM-DD (the day "
+                         "the list was published) and the same date on every re-run, since it is signed")
+        if self.differs:
+            lines.append(f"{self.differs} records are in the log with other content (each is listed above as "
+                         "'differs'): the source changed since they were pushed. To record the change push the "
+                         "file again with a higher --version; each record of the run then replaces its "
+                         "earlier version (unchanged ones with the same content)")
+        if self.records and self.already == self.records and not self.differs:
+            lines.append("nothing new: every record is already in the log, unchanged")
+        return lines
 
 
 def same_envelope(receipt: exchange_pb2.Receipt, envelope: envelope_pb2.Envelope) -> bool:
@@ -93,6 +130,7 @@ async def push_items(
     on_bad: Callable[[BadRow], None] = lambda bad: None,
     on_rejected: Callable[[str, records_pb2.CaseRecord, errors.RegulinkError], None] = lambda *a: None,
     on_receipt: Callable[[exchange_pb2.Receipt, envelope_pb2.Envelope], None] = lambda *a: None,
+    on_differs: Callable[[str, records_pb2.CaseRecord], None] = lambda *a: None,
 ) -> Summary:
     """Sign and stream a connector's records; verify receipts; count outcomes (the SDK's partner path)."""
     summary = Summary()
@@ -101,10 +139,10 @@ async def push_items(
 
     def envelopes():
         for location, record in _sound(items, summary, strict, on_bad):
-            envelope = sign_record(record, signers)
-            pending.append((location, record, envelope))
+            signed = sign_for(record, signers)  # with recipient commitments when it names recipients
+            pending.append((location, record, envelope_of(signed)))
             summary.records += 1
-            yield envelope
+            yield signed
 
     async for outcome in client.submit_stream(envelopes(), per_message=PER_MESSAGE):
         location, record, envelope = pending.popleft()
@@ -116,6 +154,7 @@ async def push_items(
             summary.already += 1
             if outcome.receipt is not None and not same_envelope(outcome.receipt, envelope):
                 summary.differs += 1
+                on_differs(location, record)
         else:
             summary.rejected += 1
             on_rejected(location, record, outcome)
@@ -135,6 +174,7 @@ def _sound(items: Iterable, summary: Summary, strict: bool, on_bad: Callable[[Ba
     for item in items:
         if isinstance(item, BadRow):
             summary.bad_rows += 1
+            summary.undated += item.reason.startswith(UNDATED)
             on_bad(item)
             if strict:
                 summary.stopped_at = item
@@ -170,12 +210,20 @@ def ingest(
                                          "are pushed; a re-run resumes). By default bad rows are reported and "
                                          "skipped.")] = False,
     dry_run_: Annotated[bool, typer.Option("--dry-run", help="Read and check everything, push nothing.")] = False,
-    skip_bad_identifiers: Annotated[bool, typer.Option(help="Push a record without its bad identifiers (each "
-                                                       "still reported) instead of holding the whole record "
-                                                       "back.")] = False,
-    issued_at: Annotated[Optional[str], typer.Option(help="Issue date for undated items, YYYY-MM-DD "
-                                                     "[default: the file's modification day]. Keep it fixed "
-                                                     "across re-runs: it is part of the signed bytes.")] = None,
+    skip_bad_identifiers: Annotated[bool, typer.Option(hidden=True, help="No longer needed: a record always goes "
+                                                       "without its bad identifiers, each reported as a bad "
+                                                       "row.")] = True,
+    unknown_marking: Annotated[UnknownMarking, typer.Option(help="stix: what to do with an object whose marking "
+                                                            "cannot be read as TLP (TLP:TEST, another scheme, a "
+                                                            "definition missing from the file): refuse it as a bad "
+                                                            "row, or import it as red. Never CLEAR or GREEN "
+                                                            "[default: refuse].")] = UnknownMarking.refuse,
+    issued_at: Annotated[Optional[str], typer.Option(help="Issue date for items the source leaves undated "
+                                                     "(OFAC's legacy CSV, STIX observables, rows without a "
+                                                     "date), YYYY-MM-DD: the day the list was published. "
+                                                     "Without it such items are bad rows; never the file's "
+                                                     "modification time. Keep it fixed across re-runs: it is "
+                                                     "part of the signed bytes.")] = None,
     version: Annotated[int, typer.Option(help="Record version; raise it to replace records already pushed "
                                          "[default: 1].")] = 1,
     record_prefix: Annotated[str, typer.Option(help="Record id prefix [default: the format's: stix, ofac-sdn, "
@@ -194,10 +242,10 @@ def ingest(
     """Turn an outside file into signed case records and push them like any partner would.
 
     Every identifier is checked (checksums included) before anything is sent: a bad one makes a bad row
-    with its file:line, and its record is not pushed. Record ids come from the source's own ids, so
+    with its file:line, and its record is pushed without it. Record ids come from the source's own ids, so
     re-running a file pushes only what is new (the rest is "already in the log").
 
-    Example: regulink ingest ofac ./sdn-2026-04 --as fsa-jp --key keys/fsa-jp.pem
+    Example: regulink ingest ofac ./sdn-2026-04 --issued-at 2026-04-01 --as fsa-jp --key keys/fsa-jp.pem
     """
     try:
         marking = parse_tlp(tlp)
@@ -215,45 +263,82 @@ def ingest(
         fail("--version starts at 1")
     options = Options(agency_id=as_agency, tlp=marking, share_with=tuple(share_with or ()), issued_at=issued,
                       version=version, record_prefix=record_prefix, case_reference=case_reference,
-                      skip_bad_identifiers=skip_bad_identifiers, encoding=encoding, sheet=sheet,
+                      skip_bad_identifiers=skip_bad_identifiers, unknown_marking=unknown_marking.value,
+                      encoding=encoding, sheet=sheet,
                       authority=authority, authority_name=authority_name)
-    shown = 0
+    shown: Counter = Counter()  # bad rows printed, by reason
 
     def on_bad(bad: BadRow) -> None:
-        nonlocal shown
-        shown += 1
-        if shown <= 200:
-            console.print(f"[yellow]bad row[/yellow] {escape(str(bad))}")
-        elif shown == 201:
-            console.print("[yellow]… more bad rows; the summary counts them all[/yellow]")
+        shown[bad.reason] += 1
+        total = sum(shown.values())
+        if total <= SHOWN_BAD and shown[bad.reason] <= SHOWN_PER_REASON:
+            _say("bad row", "yellow", str(bad))
+        elif total == SHOWN_BAD + 1:
+            _say("…", "yellow", "more bad rows; the summary counts them all")
 
     def on_rejected(location: str, record: records_pb2.CaseRecord, error: errors.RegulinkError) -> None:
-        console.print(f"[red]rejected[/red] {escape(location)} {escape(record.record_id)}: {error.code} "
-                      f"{escape(str(error))}")
+        _say("rejected", "red", f"{location} {record.record_id}: {error.code} {error}")
 
-    with Progress(TextColumn("ingesting"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task("ingest", total=_size(file))
-        options.progress = lambda n: progress.advance(task, n)
-        items = connectors.read(fmt.value, file, options)
-        if dry_run_:
-            summary = dry_run(items, strict=strict, on_bad=on_bad)
-        else:
-            summary = _push(items, options, key, as_agency, target, tls_dir, strict, receipts_out, on_bad,
-                            on_rejected)
+    def on_differs(location: str, record: records_pb2.CaseRecord) -> None:
+        _say("differs", "yellow", f"{location} {record.record_id}: in the log with other content")
+
+    try:
+        with Progress(TextColumn("ingesting"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                      console=console, transient=True) as progress:
+            task = progress.add_task("ingest", total=_size(file))
+            options.progress = lambda n: progress.advance(task, n)
+            items = connectors.read(fmt.value, file, options)
+            if dry_run_:
+                summary = dry_run(items, strict=strict, on_bad=on_bad)
+            else:
+                summary = _push(items, options, key, as_agency, target, tls_dir, strict, receipts_out, on_bad,
+                                on_rejected, on_differs)
+    except (OSError, ValueError, UnicodeError) as exc:  # an unreadable source: one line, not a traceback
+        _say("error:", "red", f"cannot read {file} as {fmt.value}: {exc}")
+        _suggest(file, fmt)
+        raise typer.Exit(1) from None
     summary.stats = options.stats
     verb = "checked (dry run)" if dry_run_ else "done"
-    console.print(f"{verb}: {summary.line()}")
+    _say(f"{verb}:", "", summary.line())
+    for reason, n in shown.items():
+        if n > SHOWN_PER_REASON:
+            _say("bad row", "yellow", f"{reason} — {n - SHOWN_PER_REASON} more like this")
+    for line in summary.advice():
+        _say("note:", "cyan", line)
     if summary.stopped_at is not None:
-        console.print(f"[red]stopped at the first bad row[/red] ({escape(str(summary.stopped_at))}); fix it and "
-                      "run again: what was pushed is recognised")
+        _say("stopped at the first bad row", "red", f"({summary.stopped_at}); fix it and run again: what was "
+                                                    "pushed is recognised")
+        if summary.records == 0:
+            _suggest(file, fmt)
+        raise typer.Exit(2)
+    if summary.records == 0 and summary.bad_rows:
+        _say("nothing usable:", "red", f"every one of the {summary.bad_rows} items read was a bad row")
+        _suggest(file, fmt)
         raise typer.Exit(2)
     if summary.rejected:
         raise typer.Exit(2)
 
 
+def _say(label: str, style: str, text: str) -> None:
+    """One line on stderr; `text` (file names, cells, reasons) is printed as is, never read as rich markup
+    or emoji codes ('sdn.csv:100:' must not become an emoji)."""
+    console.print(Text.assemble((label, style), " ", text))
+
+
+def _suggest(file: Path, fmt: Format) -> None:
+    """After a run that read nothing usable: which FORMAT the file looks like, if not the one chosen."""
+    found = guess(file)
+    if found is None:
+        _say("hint:", "cyan", f"{file} does not look like any format regulink reads "
+                              f"({', '.join(f.value for f in Format)}); check the file and FORMAT")
+    elif found[0] != fmt.value:
+        extra = " --authority CC-NAME" if found[0] == "warnings" else ""
+        target = file.parent if found[0] == "ofac" and not file.is_dir() else file
+        _say("hint:", "cyan", f"this looks like {found[1]}: regulink ingest {found[0]} {target}{extra} …")
+
+
 def _push(items, options: Options, key: Path | None, as_agency: str, target: str, tls_dir: Path | None,
-          strict: bool, receipts_out: Path | None, on_bad, on_rejected) -> Summary:
+          strict: bool, receipts_out: Path | None, on_bad, on_rejected, on_differs) -> Summary:
     if key is None:
         fail("--key is required to sign (or use --dry-run)")
     tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
@@ -274,7 +359,7 @@ def _push(items, options: Options, key: Path | None, as_agency: str, target: str
     async def run() -> Summary:
         async with AsyncClient.connect(target, tls) as client:
             return await push_items(client, items, [signer], strict=strict, on_bad=on_bad,
-                                    on_rejected=on_rejected, on_receipt=on_receipt)
+                                    on_rejected=on_rejected, on_receipt=on_receipt, on_differs=on_differs)
 
     try:
         return asyncio.run(run())

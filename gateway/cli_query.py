@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -206,7 +205,7 @@ def decide(
     import uuid
 
     from gateway import keys as keyfiles
-    from gateway.client import sign_record
+    from gateway.client import sign_for
     from regulink.v1 import records_pb2
 
     if verdict not in ("same", "different"):
@@ -227,7 +226,7 @@ def decide(
             entity.identifiers.add(kind="graph_key", value=card.key)
         link = records_pb2.LINK_TYPE_SAME_AS if verdict == "same" else records_pb2.LINK_TYPE_NOT_SAME_AS
         record.links.add(source="a", target="b", type=link, evidence=evidence)
-        return await client.submit(sign_record(record, [keyfiles.load_private_key(key)]))
+        return await client.submit(sign_for(record, [keyfiles.load_private_key(key)]))
 
     receipt = _ask(as_agency, target, tls_dir, run)
     out.print(f"decision {receipt.record_id} recorded at log index {receipt.log_index}")
@@ -260,20 +259,22 @@ def rebuild(
 ) -> None:
     """Empty the graph and replay the whole ledger into it (stop the gateway first when embedded).
 
+    The graph is marked incomplete until the replay has finished: if the rebuild is interrupted, run it
+    again, or start the gateway, which then empties the graph and replays the ledger into it by itself.
+
     Also how to move to Neo4j: regulink graph rebuild --graph neo4j://neo4j.internal:7687
     """
+    from gateway import graph_rebuild
     from gateway.ledger.store import LedgerStore
-    from gateway.projection_worker import ledger_items
     from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
-    from graph.projector import Projector
-    from graph.store import GraphStore, WriteBatch
+    from graph.store import GraphStore
 
     try:
         settings = config.load(config_file, data_dir=data_dir, graph=graph)
     except config.ConfigError as exc:
         fail(str(exc))
 
-    async def run() -> tuple[int, float]:
+    async def run() -> graph_rebuild.Rebuilt:
         embedded = None
         if settings.graph == "embedded":
             embedded = EmbeddedArcadeDB(settings.data_dir / "graph", heap=settings.graph_heap)
@@ -283,32 +284,14 @@ def rebuild(
                                     settings.graph_database or None)
         store = await GraphStore.connect(endpoint)
         ledger = LedgerStore(settings.ledger_path)
-        set_aside: list[dict] = []
         try:
-            await store.setup()
-            await store.clear()
-            projector = Projector(store)
-            total = ledger.size()
-            began = time.perf_counter()
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                           console=console) as progress:
-                task = progress.add_task("folding the ledger", total=total)
-
-                def batches():
-                    for start in range(0, total, 5000):
-                        yield ledger_items(ledger.entries(start, 5000), set_aside)
-
-                def advance(done: int) -> None:
-                    progress.update(task, completed=done)
-                    if done >= total:
-                        progress.update(task, description="writing the graph")
-
-                await projector.rebuild(batches(), advance)
-            if set_aside:  # records over the record limits, left out as live projection leaves them out
-                await store.write(WriteBatch(set_aside=set_aside))
-                for row in set_aside[:10]:
-                    console.print(f"[yellow]left out[/] ledger entry {row['log_index']}: {row['reason']}")
-            return total, time.perf_counter() - began
+                task = progress.add_task("folding the ledger", total=ledger.size())
+                # Plain lines too: they show where a rebuild was when it stopped, also in a log file.
+                return await graph_rebuild.rebuild(
+                    store, ledger, exclusive=embedded is not None, say=console.print,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total))
         finally:
             ledger.close()
             await store.close()
@@ -316,7 +299,12 @@ def rebuild(
                 await embedded.stop()
 
     try:
-        total, seconds = asyncio.run(run())
+        rebuilt = asyncio.run(run())
+    except graph_rebuild.RebuildRunning as exc:
+        fail(f"cannot rebuild: {exc}")
     except (OSError, RuntimeError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
         fail(f"cannot rebuild: {type(exc).__name__}: {exc}")
+    for row in rebuilt.set_aside[:10]:  # records over the record limits, left out as live projection does
+        console.print(f"[yellow]left out[/] ledger entry {row['log_index']}: {row['reason']}")
+    total, seconds = rebuilt.entries, rebuilt.seconds
     out.print(f"replayed {total} ledger entries in {seconds:.1f}s ({total / max(seconds, 1e-9):,.0f}/s)")

@@ -12,6 +12,7 @@ come back as the same typed RegulinkError classes the gateway raised
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from google.rpc import code_pb2, error_details_pb2
 from grpc_status import rpc_status
 
-from gateway import dsse, errors, keys, receipts
+from gateway import dsse, errors, keys, receipts, recipients
 from gateway.devca import client_paths
 from gateway.ledger import verify
+from gateway.ledger.hashing import commitment_leaf_hash
 from gateway.ledger.checkpoint import TreeHead
 from regulink.v1 import (
     envelope_pb2,
@@ -51,9 +53,49 @@ _BY_CODE = {
     cls.code: cls
     for cls in (
         errors.InvalidArgument, errors.Unauthenticated, errors.PermissionDenied, errors.NotFound,
-        errors.AlreadyExists, errors.FailedPrecondition, errors.TooLarge, errors.Unavailable,
+        errors.AlreadyExists, errors.FailedPrecondition, errors.TooLarge, errors.Unavailable, errors.DataLoss,
     )
 }
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A signed envelope whose record commits to its recipients, and their disclosure to the gateway."""
+
+    envelope: envelope_pb2.Envelope
+    disclosure: exchange_pb2.Disclosure
+
+
+def sign_shared(record: records_pb2.CaseRecord, signers: Iterable[Ed25519PrivateKey],
+                share_with: Iterable[str] = ()) -> Sealed:
+    """Sign a record for its recipients (`share_with`, or the record's own list): they are replaced by
+    salted commitments (gateway.recipients), so every recipient can verify the signed record and none
+    learns the others. Submit the result as it is (AsyncClient.submit / submit_stream)."""
+    signers = list(signers)
+    # Salts derived from the author's key and the record: sealing the same record twice gives the
+    # same envelope (an unchanged re-import is "already there"), unpredictable to anyone else.
+    secret = hashlib.sha256(b"regulink recipient salts\x00" + signers[0].private_bytes_raw()).digest()
+    disclosure = recipients.seal(record, share_with, secret=secret)
+    return Sealed(sign_record(record, signers), disclosure)
+
+
+def sign_for(record: records_pb2.CaseRecord, signers: Iterable[Ed25519PrivateKey]) -> envelope_pb2.Envelope | Sealed:
+    """How the SDK and CLI sign a record: with recipient commitments when it names recipients (so each
+    can verify it), else plainly. Either result goes to AsyncClient.submit / submit_stream as it is."""
+    if record.share_with and record.tlp not in (records_pb2.TLP_CLEAR, records_pb2.TLP_GREEN):
+        return sign_shared(record, signers)
+    return sign_record(record, signers)
+
+
+def envelope_of(item: envelope_pb2.Envelope | Sealed) -> envelope_pb2.Envelope:
+    """The signed envelope (what a receipt commits to) of a plain or Sealed submission."""
+    return item.envelope if isinstance(item, Sealed) else item
+
+
+def _unsealed(item: envelope_pb2.Envelope | Sealed) -> tuple[envelope_pb2.Envelope, exchange_pb2.Disclosure]:
+    if isinstance(item, Sealed):
+        return item.envelope, item.disclosure
+    return item, exchange_pb2.Disclosure()
 
 
 def sign_record(record: records_pb2.CaseRecord, signers: Iterable[Ed25519PrivateKey]) -> envelope_pb2.Envelope:
@@ -156,24 +198,35 @@ class AsyncClient:
 
     # -- partner -----------------------------------------------------------------
 
-    async def submit(self, envelope: envelope_pb2.Envelope, *, timeout: float | None = 30) -> exchange_pb2.Receipt:
-        response = await self._call(self.exchange.Submit, exchange_pb2.SubmitRequest(envelope=envelope), timeout)
+    async def submit(self, envelope: envelope_pb2.Envelope | Sealed, *,
+                     timeout: float | None = 30) -> exchange_pb2.Receipt:
+        """Submit one envelope, or a Sealed one (sign_shared) with the disclosure of its recipients."""
+        envelope, disclosure = _unsealed(envelope)
+        request = exchange_pb2.SubmitRequest(envelope=envelope, disclosure=disclosure)
+        response = await self._call(self.exchange.Submit, request, timeout)
         return response.receipt
 
     async def submit_stream(
-        self, envelopes: Iterable[envelope_pb2.Envelope], *, per_message: int = 128
+        self, envelopes: Iterable[envelope_pb2.Envelope | Sealed], *, per_message: int = 128
     ) -> AsyncIterator[exchange_pb2.Receipt | errors.RegulinkError]:
-        """Yield one outcome per envelope, in order: a Receipt or the error that refused it."""
+        """Yield one outcome per envelope (plain or Sealed), in order: a Receipt or the error that refused it."""
+
+        def message(batch: list) -> exchange_pb2.SubmitStreamRequest:
+            pairs = [_unsealed(item) for item in batch]
+            request = exchange_pb2.SubmitStreamRequest(envelopes=[e for e, _ in pairs])
+            if any(d.recipients for _, d in pairs):
+                request.disclosures.extend(d for _, d in pairs)
+            return request
 
         async def requests():
-            batch: list[envelope_pb2.Envelope] = []
+            batch: list = []
             for envelope in envelopes:
                 batch.append(envelope)
                 if len(batch) >= per_message:
-                    yield exchange_pb2.SubmitStreamRequest(envelopes=batch)
+                    yield message(batch)
                     batch = []
             if batch:
-                yield exchange_pb2.SubmitStreamRequest(envelopes=batch)
+                yield message(batch)
 
         call = self.exchange.SubmitStream(requests())
         try:
@@ -193,6 +246,40 @@ class AsyncClient:
                 yield response.entry
         except grpc.aio.AioRpcError as exc:
             raise error_from_rpc(exc) from None
+
+    async def verify_entry(self, entry: exchange_pb2.LogEntry, agency_id: str) -> TreeHead:
+        """Check, as `agency_id`, a Subscribe entry: the author's signature (under keys the registry
+        lists, revoked ones included: revocation does not undo earlier signatures), that the record is
+        the entry's, that `agency_id` is among its recipients (its own salt against the signed
+        commitments), and the entry's inclusion under the current signed head. Raises ProofError."""
+        if not entry.HasField("envelope") or not entry.nonce:
+            raise verify.ProofError(f"entry {entry.log_index} comes without its signed envelope (a record naming its "
+                                    "recipients in clear): it cannot be verified")
+        agencies = await self.agencies()
+        registered = {k.key_id: k.public_key for a in agencies for k in a.keys}
+        authors = {k.key_id for a in agencies if a.agency_id == entry.agency_id for k in a.keys}
+
+        def lookup(key_id: str, field: str) -> Ed25519PublicKey:
+            if key_id not in registered:
+                raise verify.ProofError(f"{field}: key {key_id[:16]}… is not registered")
+            return keys.load_public_key(registered[key_id])
+
+        try:
+            verified = dsse.verify(entry.envelope, lookup)
+        except errors.RegulinkError as exc:
+            raise verify.ProofError(f"the author's signature does not verify: {exc}") from None
+        if not authors & set(verified.key_ids):
+            raise verify.ProofError(f"the envelope is not signed by a key of {entry.agency_id}")
+        record = records_pb2.CaseRecord.FromString(verified.payload)
+        if (record.agency_id, record.record_id, record.version) != (entry.agency_id, entry.record_id, entry.version):
+            raise verify.ProofError("the signed record is not the one the entry names")
+        restricted = record.tlp not in (records_pb2.TLP_CLEAR, records_pb2.TLP_GREEN)
+        if restricted and agency_id != record.agency_id and record.recipient_commitments and not \
+                recipients.is_recipient(record, agency_id, entry.recipient_salt):
+            raise verify.ProofError(f"{agency_id} is not among the record's committed recipients")
+        leaf = commitment_leaf_hash(entry.nonce, receipts.canonical_envelope(entry.envelope))
+        head = await self.tree_head()
+        return await self.check_inclusion(entry.log_index, head.tree_size, leaf)
 
     # -- registry --------------------------------------------------------------------
 
@@ -312,12 +399,14 @@ class AsyncClient:
     async def audit(
         self, older: transparency_pb2.SignedTreeHead, newer: transparency_pb2.SignedTreeHead
     ) -> tuple[TreeHead, TreeHead]:
-        """Check both heads' signatures and that the log only grew between them."""
+        """Check both heads' signatures and that the log only grew between them (a newer head
+        smaller than the older one is a rollback: ProofError, never a swap)."""
         key, origin = await self.log_key()
         first = receipts.verify_tree_head(older, key, origin)
         second = receipts.verify_tree_head(newer, key, origin)
         if first.tree_size > second.tree_size:
-            first, second = second, first
+            raise verify.ProofError(f"the log shrank: the newer head has size {second.tree_size}, the older "
+                                    f"{first.tree_size}")
         if first.tree_size == 0:
             return first, second
         request = transparency_pb2.GetConsistencyProofRequest(

@@ -1,7 +1,8 @@
-"""SQLite connections set up the same way everywhere: WAL, full fsync, FKs."""
+"""SQLite connections set up the same way everywhere: WAL, full fsync, FKs, private files."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(path)
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
     # FULL: a commit is fsync'd before it returns, so an acknowledged write
@@ -22,6 +23,21 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=10000")
     return conn
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file (and its folder) readable by this user only, whatever the umask.
+
+    The ledger, registry and query audit hold AMBER and RED records and who asked what: no other
+    local user may read them (issue 13). SQLite gives the -wal and -shm files it creates the
+    database file's mode, so those follow.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 @contextmanager
@@ -35,7 +51,10 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # Also when COMMIT itself failed (a full disk): a transaction left open would make every
+        # later BEGIN fail with "cannot start a transaction within a transaction".
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")

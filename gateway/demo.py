@@ -21,7 +21,7 @@ from rich.table import Table
 
 from gateway import devca, keys, process, receipts
 from gateway.cli import read_records
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.client import AsyncClient, TlsFiles, envelope_of, sign_for
 from gateway.registry import Registry
 from graph.visibility import NAMES
 from regulink.v1 import exchange_pb2, export_pb2, query_pb2
@@ -66,7 +66,7 @@ async def main(data: Path) -> None:
         for agency_id, *_ in AGENCIES:
             sample = resources.files("gateway") / "samples" / f"{agency_id}.jsonl"
             records = [r for _, r in read_records(Path(str(sample)), agency_id)]
-            envelopes = [sign_record(r, [signing[agency_id]]) for r in records]
+            envelopes = [sign_for(r, [signing[agency_id]]) for r in records]
             async with AsyncClient.connect(target, TlsFiles.for_agency(data / "tls", agency_id)) as client:
                 outcomes = [o async for o in client.submit_stream(envelopes)]
             for record, envelope, outcome in zip(records, envelopes, outcomes):
@@ -74,7 +74,7 @@ async def main(data: Path) -> None:
                     raise SystemExit(f"{agency_id} {record.record_id} was refused: {outcome}")
                 table.add_row(agency_id, record.record_id, records_tlp(record), str(outcome.log_index),
                               str(outcome.tree_head.tree_size), outcome.leaf_hash.hex()[:16] + "…")
-                kept.append((agency_id, outcome, envelope))
+                kept.append((agency_id, outcome, envelope_of(envelope)))
         console.print(table)
 
         console.print("4. the police unit checks its receipt offline and the log's consistency")
@@ -92,6 +92,12 @@ async def main(data: Path) -> None:
             visible = [e async for e in client.subscribe(0, stop_at_end=True)]
             console.print(f"   npa-cyber may see {len(visible)} of {latest.tree_size} log entries under TLP "
                           f"(the AMBER record of mas-sg is shared with it; the tokyo-metro CLEAR/GREEN ones too)")
+            for entry in visible:
+                if entry.recipient_salt:
+                    await client.verify_entry(entry, agency_id)
+                    console.print(f"   {entry.agency_id}'s {entry.record_id}, shared with it: the author's signature, its "
+                                  "own place among the record's recipient commitments and the entry's inclusion "
+                                  "verify, and nothing names the other recipients ✔")
         console.print("5. an investigator (police unit) asks the graph which unauthorized operators sit near the "
                       "wallet the victims paid")
         async with AsyncClient.connect(target, TlsFiles.for_agency(data / "tls", "npa-cyber")) as client:

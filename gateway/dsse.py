@@ -7,6 +7,7 @@ the lookup: what counts is that the signature verifies under the key found.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from regulink.v1 import envelope_pb2
 
 CASE_RECORD_TYPE = "application/vnd.regulink.case-record.v1+protobuf"
 SIGNATURE_SIZE = 64
+HEX_KEYID = re.compile(r"[0-9A-Fa-f]{64}")
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -65,17 +67,19 @@ def verify(envelope: envelope_pb2.Envelope, lookup: KeyLookup) -> Verified:
         field = f"envelope.signatures[{i}]"
         if not signature.keyid:
             raise InvalidArgument("keyid is required (hex SHA-256 of the raw public key)", field=f"{field}.keyid")
-        if signature.keyid in seen:
-            raise InvalidArgument(f"key {signature.keyid[:16]}… signs twice", field=f"{field}.keyid")
+        # Hex in any case names the same key (docs/signing.md: lower case is canonical).
+        key_id = signature.keyid.lower() if HEX_KEYID.fullmatch(signature.keyid) else signature.keyid
+        if key_id in seen:
+            raise InvalidArgument(f"key {key_id[:16]}… signs twice", field=f"{field}.keyid")
         if len(signature.sig) != SIGNATURE_SIZE:
             raise BadSignature(f"an Ed25519 signature has 64 bytes, got {len(signature.sig)}", field=f"{field}.sig")
-        public_key = lookup(signature.keyid, f"{field}.keyid")
+        public_key = lookup(key_id, f"{field}.keyid")
         try:
             public_key.verify(signature.sig, message)
         except InvalidSignature:
             raise BadSignature(
-                f"signature by key {signature.keyid[:16]}… does not verify over PAE(payload_type, payload)",
+                f"signature by key {key_id[:16]}… does not verify over PAE(payload_type, payload)",
                 field=f"{field}.sig",
             ) from None
-        seen.append(signature.keyid)
+        seen.append(key_id)
     return Verified(envelope.payload_type, envelope.payload, tuple(seen))

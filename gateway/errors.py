@@ -17,7 +17,8 @@
     ├── TooLarge                       RESOURCE_EXHAUSTED
     │   ├── RateLimited                an agency over its record rate (gateway.limits)
     │   └── TooManyStreams             an agency over its open-stream cap
-    └── Unavailable                    UNAVAILABLE        storage cannot take writes now
+    ├── Unavailable                    UNAVAILABLE        storage cannot take writes now
+    └── DataLoss                       DATA_LOSS          the ledger is damaged (gateway.ledger.integrity)
 
 `gateway.server.status` maps these to gRPC status codes in one place; the SDK
 maps them back. Messages never contain record contents of other agencies.
@@ -156,3 +157,10 @@ class TooManyStreams(TooLarge):
 class Unavailable(RegulinkError):
     code = "UNAVAILABLE"
     reason = "UNAVAILABLE"
+
+
+class DataLoss(RegulinkError):
+    """Stored data is damaged or missing (a ledger entry, a Merkle node): retrying will not help."""
+
+    code = "DATA_LOSS"
+    reason = "DATA_LOSS"

@@ -33,7 +33,7 @@ def generate() -> Ed25519PrivateKey:
 def write_private_key(key: Ed25519PrivateKey, path: Path) -> None:
     """PKCS#8 PEM, file mode 0600, never overwriting an existing key."""
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(pem)

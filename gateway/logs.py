@@ -37,8 +37,11 @@ _UNSAFE = re.compile(r"password|passwd|secret|private|token|credential|payload|e
                      re.IGNORECASE)
 _DEBUG_ONLY = frozenset({"record_id"})
 MAX_FIELD = 200
-# Libraries whose debug lines carry data: the Bolt driver logs every query with its parameters (record contents).
-QUIET = {"neo4j": logging.WARNING}
+# Libraries whose debug lines carry data: the Bolt driver logs every query with its parameters (record contents);
+# matplotlib and fontTools log each font they try and every glyph they subset (the names a picture draws):
+# ~260 lines for one PDF export (issue 13).
+QUIET = {"neo4j": logging.WARNING, "matplotlib": logging.WARNING, "fontTools": logging.WARNING,
+         "PIL": logging.WARNING}
 
 
 def new_request_id() -> str:

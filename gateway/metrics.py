@@ -9,7 +9,10 @@
     regulink_ledger_size                                   entries in the log
     regulink_projection_watermark                          last ledger index in the graph (-1: none)
     regulink_projection_lag                                ledger entries not yet in the graph
-    regulink_graph_up                                      1 when the graph store is attached
+    regulink_graph_up                                      1 when the graph store is attached and answers
+    regulink_graph_restarts_total                          times the embedded graph database was started again
+    regulink_graph_probe_failures_total                    health probes of the graph database that failed
+    regulink_graph_query_timeouts_total                    investigators' reads the graph did not answer in time
     regulink_projection_stuck                              1 when the projection has failed at one place
                                                            for projection_stuck_seconds (an alarm)
     regulink_projection_failing_seconds                    how long it has not advanced (0 while it does)
@@ -43,6 +46,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from gateway.errors import RegulinkError
+from gateway.graph_watch import as_unavailable
 
 UNKNOWN_AGENCY = "-"
 RECEIPT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -60,6 +64,7 @@ def code_name(error: BaseException | None) -> str:
     """The gRPC code name an outcome ends with (OK, NOT_FOUND…, CANCELLED when the client went away)."""
     if error is None:
         return "OK"
+    error = as_unavailable(error)  # a graph database down or hung: UNAVAILABLE, as the caller is told
     if isinstance(error, RegulinkError):
         return error.code
     if isinstance(error, (asyncio.CancelledError, GeneratorExit)):
@@ -71,10 +76,11 @@ class _LiveState(Collector):
     """Gauges read at scrape time from the gateway, so they can never go stale."""
 
     def __init__(self, ledger_size: Callable[[], int], projection: Callable[[], object | None],
-                 graph_enabled: bool) -> None:
+                 graph_enabled: bool, graph_watch: Callable[[], object | None]) -> None:
         self.ledger_size = ledger_size
         self.projection = projection
         self.graph_enabled = graph_enabled
+        self.graph_watch = graph_watch
 
     def collect(self):
         size = self.ledger_size()
@@ -85,8 +91,14 @@ class _LiveState(Collector):
         # No projection yet (graph store not reachable): nothing is projected, the whole ledger lags.
         watermark = projection.watermark if projection is not None else -1
         lag = projection.lag if projection is not None else size
-        yield GaugeMetricFamily("regulink_graph_up", "1 when the graph store is attached and projecting, else 0.",
-                                value=1 if projection is not None else 0)
+        watch = self.graph_watch()
+        up = projection is not None and (watch is None or watch.up)
+        yield GaugeMetricFamily("regulink_graph_up", "1 when the graph store is attached and answers, else 0.",
+                                value=1 if up else 0)
+        yield CounterMetricFamily("regulink_graph_restarts", "Times the embedded graph database was started again "
+                                  "after it exited.", value=watch.restarts if watch is not None else 0)
+        yield CounterMetricFamily("regulink_graph_probe_failures", "Health probes of the graph database that "
+                                  "failed or timed out.", value=watch.probe_failures if watch is not None else 0)
         yield GaugeMetricFamily("regulink_projection_watermark",
                                 "Last ledger index projected into the graph (-1: none yet).", value=watermark)
         yield GaugeMetricFamily("regulink_projection_lag",
@@ -103,6 +115,10 @@ class _LiveState(Collector):
                                 value=1 if projection is not None and projection.running else 0)
         yield CounterMetricFamily("regulink_projector_restarts", "Times the projector process was restarted.",
                                   value=projection.restarts if projection is not None else 0)
+        yield GaugeMetricFamily("regulink_projection_rebuilding",
+                                "1 while the graph is projected again from the ledger's first entry, after it was "
+                                "found incomplete or ahead of the ledger.",
+                                value=1 if projection is not None and projection.rebuilding else 0)
         yield GaugeMetricFamily("regulink_projection_unprojectable",
                                 "Ledger entries the graph refused, left out of it so the projection goes on.",
                                 value=projection.set_aside if projection is not None else 0)
@@ -110,7 +126,7 @@ class _LiveState(Collector):
 
 class Metrics:
     def __init__(self, ledger_size: Callable[[], int], projection: Callable[[], object | None],
-                 graph_enabled: bool = True) -> None:
+                 graph_enabled: bool = True, graph_watch: Callable[[], object | None] = lambda: None) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.accepted = Counter("regulink_records_accepted", "Records accepted into the ledger (a receipt sent).",
@@ -124,7 +140,9 @@ class Metrics:
         self.rpcs = Counter("regulink_rpcs", "RPCs handled, by method and final gRPC status code.",
                             ["service", "method", "code"], registry=r)
         self.active_streams = Gauge("regulink_active_streams", "Streaming RPCs open now.", ["rpc"], registry=r)
-        r.register(_LiveState(ledger_size, projection, graph_enabled))
+        self.graph_timeouts = Counter("regulink_graph_query_timeouts", "Investigators' reads the graph database did "
+                                      "not answer within its deadline (answered UNAVAILABLE).", registry=r)
+        r.register(_LiveState(ledger_size, projection, graph_enabled, graph_watch))
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
 

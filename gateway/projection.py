@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -30,11 +31,13 @@ RESTART_DELAYS = (0.5, 1, 2, 5, 10, 30)  # seconds before restarting a projector
 
 class Projection:
     def __init__(self, ledger_path: Path, endpoint: BoltEndpoint, ledger_size: Callable[[], int], *,
-                 stuck_after: float = 60.0, log_level: str = "INFO", log_format: str = "text") -> None:
+                 stuck_after: float = 60.0, log_level: str = "INFO", log_format: str = "text",
+                 exclusive: bool = False) -> None:
         self.ledger_path = ledger_path
         self.endpoint = endpoint
         self.ledger_size = ledger_size
         self.stuck_after = stuck_after
+        self.exclusive = exclusive  # the graph is this gateway's alone (embedded): gateway.graph_rebuild
         self._log = {"log_level": log_level, "log_format": log_format}
         self.watermark = -1
         self.last_error: str | None = None  # for the operator: may quote a record's content
@@ -42,9 +45,11 @@ class Projection:
         self.failing_since: float | None = None  # wall time since which it has not advanced
         self.restarts = 0
         self.set_aside = 0  # ledger entries the graph refused, left out of it
+        self.rebuilding: str | None = None  # the graph was emptied and is projected again (words for any agency)
         self._process: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task | None = None
         self._woken = False  # a wake-up is on its way and not yet answered: no need for another
+        self._repointed = False  # the projector was ended on purpose, to start on a new endpoint
 
     @property
     def lag(self) -> int:
@@ -59,7 +64,7 @@ class Projection:
     def public_error(self) -> str:
         """Why it is not advancing, in words that quote no record (every agency may ask)."""
         if not self.error_kind:
-            return ""
+            return self.rebuilding or ""
         return f"the projection cannot advance past ledger entry {self.watermark + 1} ({self.error_kind})"
 
     @property
@@ -78,6 +83,17 @@ class Projection:
         """Start the projector process (running when this returns) and follow it."""
         await self._spawn()
         self._task = asyncio.create_task(self._supervise(), name="projection")
+
+    async def repoint(self, endpoint: BoltEndpoint) -> None:
+        """The graph database moved (the embedded one restarted on other ports): the projector starts
+        again with the new endpoint, at once and not counted as a failure."""
+        if endpoint == self.endpoint:
+            return
+        self.endpoint = endpoint
+        process = self._process
+        if process is not None and process.returncode is None:
+            self._repointed = True
+            process.kill()
 
     async def stop(self, grace: float = 10.0) -> None:
         """Close the projector's stdin (it finishes its batch and leaves), kill it after `grace`."""
@@ -101,6 +117,10 @@ class Projection:
         while True:
             began = time.monotonic()
             code = await self._follow_until_exit()
+            if self._repointed:
+                self._repointed = False
+                await self._spawn()
+                continue
             if time.monotonic() - began > 60:
                 attempt = 0  # it ran well for a while: start the back-off afresh
             delay = RESTART_DELAYS[min(attempt, len(RESTART_DELAYS) - 1)]
@@ -120,7 +140,8 @@ class Projection:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         assert process.stdin is not None
-        settings = {"ledger": str(self.ledger_path), "graph": asdict(self.endpoint), **self._log}
+        settings = {"ledger": str(self.ledger_path), "graph": asdict(self.endpoint), "parent": os.getpid(),
+                    "exclusive": self.exclusive, **self._log}
         process.stdin.write(orjson.dumps(settings) + b"\n")
         self._woken = False
 
@@ -146,3 +167,4 @@ class Projection:
         self.error_kind = report.get("error_kind")
         self.failing_since = report["failing_since"]
         self.set_aside = report.get("set_aside", self.set_aside)
+        self.rebuilding = report.get("rebuilding")

@@ -11,12 +11,17 @@ stdout, one JSON line:
 A failure adds "error_kind" (the exception's class): the error text itself
 may quote a record's content, so it goes to the operator's log only.
 "set_aside" counts the entries left out of the graph because it refused them.
+"rebuilding" (words any agency may read) is set from the moment it emptied a
+graph it could not continue (gateway.graph_rebuild: an interrupted rebuild,
+a graph ahead of its ledger) until it has caught up with the ledger again.
 
-Its stdin carries the start-up settings (one JSON line: the ledger path and
-the Bolt endpoint, so no password is on a command line), then an empty line
-whenever the ledger grew. The end of stdin (the gateway stopped or was
-killed) makes it finish the batch in hand and leave. gateway.projection
-starts it, reads its reports and restarts it if it dies.
+Its stdin carries the start-up settings (one JSON line: the ledger path, the
+Bolt endpoint, so no password is on a command line, the gateway's pid and
+whether the graph is the gateway's alone), then an empty line whenever the
+ledger grew. The end of stdin (the gateway stopped or was killed) makes it
+finish the batch in hand and leave, within EXIT_GRACE seconds; a gateway
+killed with SIGKILL also takes it down through gateway.parent_death.
+gateway.projection starts it, reads its reports and restarts it if it dies.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from pathlib import Path
 import neo4j
 import orjson
 
+from gateway import graph_rebuild, parent_death
 from gateway.admission import parse_record
 from gateway.errors import RegulinkError
 from gateway.ledger.store import Entry, LedgerStore
@@ -48,6 +54,7 @@ log = logging.getLogger("regulink.projection")
 BATCH = 2000  # ledger entries per graph transaction
 KEEP = 100_000  # records, elements and pages held between batches (graph.projector): ~100-200 MB
 IDLE_POLL = 1.0  # seconds between looks at the ledger when no wake-up came
+EXIT_GRACE = 10.0  # seconds to finish the batch in hand once the gateway has gone
 
 
 def ledger_items(entries: Iterable[Entry], set_aside: list[dict] | None = None) -> list[LedgerItem]:
@@ -63,6 +70,10 @@ def ledger_items(entries: Iterable[Entry], set_aside: list[dict] | None = None) 
         except (RegulinkError, ValueError):
             log.error("ledger entry %d does not parse; skipped", entry.log_index)
             continue
+        if record.recipient_commitments:
+            # Its recipients are committed to in the signed bytes and disclosed to the gateway beside
+            # them (gateway.recipients): the ledger entry holds the checked list.
+            record.share_with[:] = entry.share_with
         problem = limit_problem(record)
         if problem is not None and set_aside is not None:
             set_aside.append({"log_index": entry.log_index, "reason": f"over the record limits: {problem}"})
@@ -81,9 +92,12 @@ class Follower:
     where the fold and the database share them: docs/benchmarks.md.)
     """
 
-    def __init__(self, ledger: LedgerStore, store: GraphStore, report) -> None:
+    def __init__(self, ledger: LedgerStore, store: GraphStore, report, *, exclusive: bool = False) -> None:
         self.ledger = ledger
         self.store = store
+        self.exclusive = exclusive  # the graph is this gateway's alone (embedded): see gateway.graph_rebuild
+        self.owner = graph_rebuild.owner_name("the gateway's projector")
+        self.rebuilding: str | None = None  # why the graph was emptied, until it has caught up again
         self.projector = Projector(store, keep=KEEP)
         self.report = report
         self.wake = asyncio.Event()
@@ -101,11 +115,12 @@ class Follower:
             self.wake.clear()  # before looking: a wake-up during the step is not lost
             try:
                 if self.resync:
-                    self.watermark = await self.store.watermark()
+                    await self._check_graph()
                     self.set_aside = await self.store.set_aside_count()
                     self.resync = False
                     self.report(watermark=self.watermark, error=self.error, failing_since=self.failing_since,
-                                error_kind=self.error and self.error.partition(":")[0], set_aside=self.set_aside)
+                                error_kind=self.error and self.error.partition(":")[0], set_aside=self.set_aside,
+                                rebuilding=self.rebuilding)
                 advanced = await self.step()
             except Exception as exc:  # graph down, a statement refused: keep trying, say so
                 self._failed(exc, delay)
@@ -114,7 +129,24 @@ class Follower:
                 continue
             delay = 0.5
             if not advanced:
+                if self.rebuilding:
+                    log.warning("the graph has caught up with the ledger again (through entry %d)", self.watermark)
+                    self.rebuilding = None
+                    self.report(watermark=self.watermark, error=None, failing_since=None, set_aside=self.set_aside)
                 await self._sleep(IDLE_POLL)
+
+    async def _check_graph(self) -> None:
+        """Read the watermark, after making sure the graph can be continued from it: a graph left
+        incomplete by a rebuild, or ahead of the ledger, is emptied and projected again from entry 0."""
+        state = await self.store.projection_state()
+        reason = await asyncio.to_thread(graph_rebuild.why_not_continue, state, self.ledger, exclusive=self.exclusive)
+        if reason is not None:
+            self.projector.forget()
+            await graph_rebuild.empty_for_replay(self.store, reason, self.owner)
+            self.rebuilding = ("the graph is being projected again from the ledger's first entry "
+                               "(it was incomplete or ahead of the ledger)")
+            state = await self.store.projection_state()
+        self.watermark = state.watermark
 
     def _failed(self, exc: Exception, delay: float) -> None:
         self.projector.forget()
@@ -124,7 +156,7 @@ class Follower:
         self.error = f"{type(exc).__name__}: {exc}"[:2000]
         log.warning("projection cannot advance past %d (%s); retrying in %.1fs", self.watermark, self.error, delay)
         self.report(watermark=self.watermark, error=self.error, error_kind=type(exc).__name__,
-                    failing_since=self.failing_since)
+                    failing_since=self.failing_since, rebuilding=self.rebuilding)
 
     async def step(self) -> bool:
         """Project the next batch of ledger entries; False when there was none.
@@ -157,10 +189,11 @@ class Follower:
                             entries[0].log_index, entries[-1].log_index, type(exc).__name__, str(exc)[:300],
                             self.span)
                 return True
-            await self._set_aside(entries[0].log_index, f"{type(exc).__name__}: {exc}"[:2000])
+            await self._set_aside(entries[0], f"{type(exc).__name__}: {exc}"[:2000])
         self.span = min(BATCH, self.span * 2)
         self.report(watermark=self.watermark, error=None, failing_since=None, batch=len(entries),
-                    seconds=round(time.perf_counter() - began, 4), set_aside=self.set_aside)
+                    seconds=round(time.perf_counter() - began, 4), set_aside=self.set_aside,
+                    rebuilding=self.rebuilding)
         return True
 
     async def _project(self, entries: list[Entry]) -> None:
@@ -170,7 +203,7 @@ class Follower:
         if batch is None:  # purged, unparsable or set-aside entries only: the watermark moves past them
             batch = WriteBatch()
         batch.set_aside = aside
-        batch.watermark = entries[-1].log_index
+        batch.watermark, batch.watermark_leaf = entries[-1].log_index, entries[-1].leaf_hash
         await self.store.write(batch)
         if folded:
             self.projector.written()
@@ -180,11 +213,12 @@ class Follower:
             log.error("ledger entry %d is left out of the graph: %s", row["log_index"], row["reason"])
         self.error = self.failing_since = None
 
-    async def _set_aside(self, log_index: int, reason: str) -> None:
+    async def _set_aside(self, entry: Entry, reason: str) -> None:
         """Leave one entry out of the graph, durably and with its reason (for the operator only:
         the database's words may quote the record)."""
+        log_index = entry.log_index
         await self.store.write(WriteBatch(set_aside=[{"log_index": log_index, "reason": reason}],
-                                          watermark=log_index))
+                                          watermark=log_index, watermark_leaf=entry.leaf_hash))
         self.watermark = log_index
         self.set_aside += 1
         self.error = self.failing_since = None
@@ -204,12 +238,16 @@ def _unreachable(exc: BaseException) -> bool:
 
 
 def _report(**fields) -> None:
-    sys.stdout.buffer.write(orjson.dumps(fields) + b"\n")
-    sys.stdout.buffer.flush()
+    try:
+        sys.stdout.buffer.write(orjson.dumps(fields) + b"\n")
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:  # the gateway is gone: nobody to report to, nothing to finish for
+        os._exit(0)
 
 
 def _listen(loop: asyncio.AbstractEventLoop, follower: Follower, stdin) -> None:
-    """Wake-ups from the gateway; the end of stdin (it stopped or died) stops the follower."""
+    """Wake-ups from the gateway; the end of stdin (it stopped or died) stops the follower, and
+    the process if the batch in hand takes longer than EXIT_GRACE."""
     for _ in stdin:
         loop.call_soon_threadsafe(follower.wake.set)
 
@@ -218,6 +256,8 @@ def _listen(loop: asyncio.AbstractEventLoop, follower: Follower, stdin) -> None:
         follower.wake.set()
 
     loop.call_soon_threadsafe(stop)
+    time.sleep(EXIT_GRACE)
+    os._exit(0)
 
 
 async def main() -> None:
@@ -225,6 +265,8 @@ async def main() -> None:
     settings = orjson.loads(stdin.readline() or b"null")
     if not settings:
         return
+    if "parent" in settings:
+        parent_death.die_with(settings["parent"])
     logs.configure(settings.get("log_level", "INFO"), settings.get("log_format", "text"))
     os.nice(BACKGROUND_NICENESS)  # behind the serving loop and the database when the cores are busy
     endpoint = BoltEndpoint(**settings["graph"])
@@ -241,7 +283,7 @@ async def main() -> None:
                         failing_since=time.time())
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
-        follower = Follower(ledger, store, _report)
+        follower = Follower(ledger, store, _report, exclusive=settings.get("exclusive", False))
         threading.Thread(target=_listen, args=(asyncio.get_running_loop(), follower, stdin), daemon=True).start()
         await follower.run()
     finally:

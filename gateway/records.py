@@ -10,6 +10,7 @@ import functools
 import re
 import time
 
+from gateway import recipients
 from gateway.errors import FieldViolation, RecordInvalid
 from graph import resolve
 from graph.project import KEYED_KINDS, identifier_key
@@ -61,6 +62,7 @@ def check_record(record: records_pb2.CaseRecord, registry: Snapshot, *, now: flo
     if record.tlp not in TLP_VALUES:
         bad("tlp", "a TLP 2.0 marking is required (CLEAR, GREEN, AMBER, AMBER_STRICT or RED)")
     _check_share_with(record, registry, bad)
+    _check_commitments(record, bad)
     if len(record.case_reference) > MAX_TEXT:
         bad("case_reference", f"longer than {MAX_TEXT} characters")
     if len(record.summary) > MAX_SUMMARY:
@@ -106,6 +108,20 @@ def _check_counts(record: records_pb2.CaseRecord, bad) -> None:
         for j, identifier in enumerate(entity.identifiers[:MAX_IDENTIFIERS]):
             if len(identifier.scheme) > MAX_SCHEME:
                 bad(f"{at}.identifiers[{j}].scheme", f"longer than {MAX_SCHEME} characters")
+
+
+def _check_commitments(record: records_pb2.CaseRecord, bad) -> None:
+    """Recipient commitments (gateway.recipients): 32-byte hashes, bounded, never beside share_with."""
+    if not record.recipient_commitments:
+        return
+    if record.share_with:
+        bad("share_with", "share_with and recipient_commitments are never both set (the commitments replace it)")
+    if len(record.recipient_commitments) > recipients.MAX_COMMITMENTS:
+        bad("recipient_commitments", f"more than {recipients.MAX_COMMITMENTS}")
+    for i, value in enumerate(record.recipient_commitments[:recipients.MAX_COMMITMENTS]):
+        if len(value) != recipients.COMMITMENT_SIZE:
+            bad(f"recipient_commitments[{i}]", f"a commitment is SHA-256: {recipients.COMMITMENT_SIZE} bytes, "
+                                               f"not {len(value)}")
 
 
 def _check_share_with(record: records_pb2.CaseRecord, registry: Snapshot, bad) -> None:

@@ -10,7 +10,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from gateway import devca, keys, logs
+from gateway import datadir, devca, identity, keys, logs
 from gateway.admission import Limits
 from gateway.limits import AgencyLimits
 from gateway.audit import AuditLog
@@ -26,6 +26,7 @@ from gateway.services.query import QueryService
 from gateway.services.registry import RegistryService
 from gateway.services.transparency import TransparencyService
 from gateway.status import add_service
+from gateway.graph_watch import GraphWatch
 from gateway.projection import Projection
 from gateway.verifier import Verifier, worker_count
 from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
@@ -52,7 +53,7 @@ class FirstRun:
 
 
 def ensure_material(settings: Settings) -> FirstRun:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    datadir.secure(settings.data_dir)  # private (0700/0600) before anything in it is opened
     first = FirstRun(created_tls=devca.ensure_ca(settings.tls))
     if not settings.log_key_path.exists():
         keys.write_private_key(keys.generate(), settings.log_key_path)
@@ -63,6 +64,8 @@ def ensure_material(settings: Settings) -> FirstRun:
 # A health-check name of its own: NOT_SERVING while the graph is absent or its projection
 # stuck, for clients and load balancers that need fresh answers (docs/observability.md).
 FRESHNESS = "regulink.graph.Freshness"
+# NOT_SERVING while the graph database is down or does not answer (gateway.graph_watch).
+GRAPH_STORE = "regulink.graph.Store"
 
 
 class Gateway:
@@ -83,11 +86,13 @@ class Gateway:
         self._appended = asyncio.Event()
         self.sequencer.on_append.append(self._wake_subscribers)
         self.graph_db: EmbeddedArcadeDB | None = None
-        self.graph_store: GraphStore | None = None
+        self._graph_store: GraphStore | None = None
+        self.graph_watch: GraphWatch | None = None
         self.projection: Projection | None = None
         self._graph_task: asyncio.Task | None = None
         self._freshness_task: asyncio.Task | None = None
-        self.metrics = Metrics(lambda: self.ledger.size, lambda: self.projection, settings.graph != "none")
+        self.metrics = Metrics(lambda: self.ledger.size, lambda: self.projection, settings.graph != "none",
+                               graph_watch=lambda: self.graph_watch)
         self.metrics_port: int | None = None
 
     def appended_event(self) -> asyncio.Event:
@@ -127,25 +132,49 @@ class Gateway:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
 
+    @property
+    def graph_store(self) -> GraphStore | None:
+        """The graph store while it answers; None while it is absent or down (queries say UNAVAILABLE)."""
+        watch = self.graph_watch
+        return self._graph_store if watch is None or watch.up else None
+
     async def _attach_graph(self, endpoint: BoltEndpoint) -> None:
         store = await GraphStore.connect(endpoint)
         await store.setup()
-        self.graph_store = store
+        self._graph_store = store
         root = logging.getLogger()
         self.projection = Projection(
             self.settings.ledger_path, endpoint, lambda: self.ledger.size,
             stuck_after=self.settings.projection_stuck_seconds, log_level=logging.getLevelName(root.level),
-            log_format="json" if any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers) else "text")
+            log_format="json" if any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers) else "text",
+            exclusive=self.graph_db is not None)
         await self.projection.start()
+        self.graph_watch = GraphWatch(store, self.graph_db, on_change=self._set_freshness,
+                                      on_restarted=self._graph_restarted)
+        self.graph_watch.start()
+
+    async def _graph_restarted(self, endpoint: BoltEndpoint) -> None:
+        """The embedded database was started again: a fresh store (the old one's connections are dead)."""
+        store = await GraphStore.connect(endpoint)
+        old, self._graph_store = self._graph_store, store
+        self.graph_watch.set_store(store)
+        if old is not None:
+            await old.close()
+        if self.projection is not None:
+            await self.projection.repoint(endpoint)
 
     def graph_fresh(self) -> bool:
         """The graph is attached and its projection advancing (not stuck, projector alive)."""
-        projection = self.projection
-        return projection is not None and projection.running and not projection.stuck
+        projection, watch = self.projection, self.graph_watch
+        return (projection is not None and projection.running and not projection.stuck
+                and not projection.rebuilding and (watch is None or watch.up))
 
     async def _set_freshness(self) -> None:
         status = health_pb2.HealthCheckResponse
         await self.health.set(FRESHNESS, status.SERVING if self.graph_fresh() else status.NOT_SERVING)
+        if self.settings.graph != "none":
+            up = self._graph_store is not None and self.graph_watch is not None and self.graph_watch.up
+            await self.health.set(GRAPH_STORE, status.SERVING if up else status.NOT_SERVING)
 
     async def _watch_freshness(self) -> None:
         """Health of FRESHNESS follows the projection: a stuck one turns NOT_SERVING within a second."""
@@ -175,7 +204,7 @@ class Gateway:
             add_service(self.server, descriptor, service(self), self.metrics)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         names = [d.full_name for d, _ in SERVICES] + [health.SERVICE_NAME, reflection.SERVICE_NAME]
-        reflection.enable_server_reflection(names, self.server)
+        identity.add_reflection(self.server, names, self.registry)  # registered agencies only, as every service
         self.port = self.server.add_secure_port(self.settings.listen, self._credentials())
         await self.sequencer.start()
         # The signature workers warm up while the graph starts, both before the port serves:
@@ -199,10 +228,12 @@ class Gateway:
         await self.sequencer.stop()
         if self._graph_task is not None:
             self._graph_task.cancel()
+        if self.graph_watch is not None:  # before the child stops, or it would start it again
+            await self.graph_watch.stop()
         if self.projection is not None:
             await self.projection.stop()
-        if self.graph_store is not None:
-            await self.graph_store.close()
+        if self._graph_store is not None:
+            await self._graph_store.close()
         if self.graph_db is not None:
             await self.graph_db.stop()
         self.verifier.close()

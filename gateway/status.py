@@ -23,6 +23,7 @@ from grpc_status import rpc_status
 
 from gateway import logs
 from gateway.errors import AlreadyExists, InvalidArgument, RegulinkError
+from gateway.graph_watch import as_unavailable
 from gateway.metrics import Metrics, code_name
 from regulink.v1 import exchange_pb2
 
@@ -93,6 +94,8 @@ def _done(service: str, rpc: str, metrics: Metrics | None, started: float, error
     code = code_name(error)
     if metrics is not None:
         metrics.rpcs.labels(service, rpc, code).inc()
+        if isinstance(error, RegulinkError) and error.reason == "GRAPH_TIMEOUT":
+            metrics.graph_timeouts.inc()
     elapsed = round((time.perf_counter() - started) * 1000, 1)
     fields = {"rpc": f"{service}/{rpc}", "code": code, "duration_ms": elapsed}
     if isinstance(error, RegulinkError):
@@ -111,8 +114,8 @@ def _guard_unary(method, service: str = "", metrics: Metrics | None = None):
                 raise request.error()
             return await method(request, context)
         except Exception as exc:  # noqa: BLE001 - mapped to a status, never a traceback
-            error = exc
-            await _abort(context, exc)
+            error = as_unavailable(exc)  # the graph database down or hung: UNAVAILABLE, not INTERNAL
+            await _abort(context, error)
         except BaseException as exc:  # cancelled: the client went away
             error = exc
             raise
@@ -135,8 +138,8 @@ def _guard_stream(method, service: str = "", metrics: Metrics | None = None):
             async for response in method(request, context):
                 yield response
         except Exception as exc:  # noqa: BLE001
-            error = exc
-            await _abort(context, exc)
+            error = as_unavailable(exc)
+            await _abort(context, error)
         except BaseException as exc:
             error = exc
             raise

@@ -15,11 +15,11 @@ import asyncio
 import multiprocessing
 import os
 import threading
-import time
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
+from gateway import parent_death
 from gateway.admission import Limits, admit
 from google.protobuf.message import DecodeError
 
@@ -32,9 +32,10 @@ from regulink.v1 import envelope_pb2, exchange_pb2
 Admitted = Candidate | RegulinkError
 
 
-def admit_or_error(envelope: envelope_pb2.Envelope, caller: str, registry: Snapshot, limits: Limits) -> Admitted:
+def admit_or_error(envelope: envelope_pb2.Envelope, caller: str, registry: Snapshot, limits: Limits,
+                   disclosure: exchange_pb2.Disclosure | None = None) -> Admitted:
     try:
-        return admit(envelope, caller, registry, limits)
+        return admit(envelope, caller, registry, limits, disclosure)
     except RegulinkError as exc:
         return exc
 
@@ -49,7 +50,10 @@ BACKGROUND_NICENESS = 5
 WARM_TIMEOUT = 120  # seconds for every worker to start; past it the gateway does not start
 
 
-def _init_worker(registry_path: str, limits: Limits, ready: Barrier) -> None:
+def _init_worker(registry_path: str, limits: Limits, ready: Barrier, gateway_pid: int) -> None:
+    # First: a gateway killed while its workers start must not leave them behind (issue 13). The pid
+    # comes from the gateway, not getppid(): a worker whose gateway already died has another parent.
+    parent_death.die_with(gateway_pid)
     global _worker_registry, _worker_limits, _worker_ready
     _worker_registry = Registry(Path(registry_path))
     _worker_limits = limits
@@ -61,14 +65,6 @@ def _init_worker(registry_path: str, limits: Limits, ready: Barrier) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A gateway killed with SIGKILL cannot stop its workers: they notice and leave."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
 
 
 def admit_message(message: bytes, caller: str, registry: Snapshot, limits: Limits) -> list[Admitted] | InvalidArgument:
@@ -77,7 +73,12 @@ def admit_message(message: bytes, caller: str, registry: Snapshot, limits: Limit
         request = exchange_pb2.SubmitStreamRequest.FromString(message)
     except DecodeError:
         return Malformed(exchange_pb2.SubmitStreamRequest.DESCRIPTOR.full_name).error()
-    return [admit_or_error(envelope, caller, registry, limits) for envelope in request.envelopes]
+    disclosures = list(request.disclosures)
+    if disclosures and len(disclosures) != len(request.envelopes):
+        return InvalidArgument(f"{len(disclosures)} disclosures for {len(request.envelopes)} envelopes: send none, "
+                               "or one per envelope in the same order", field="disclosures")
+    return [admit_or_error(envelope, caller, registry, limits, disclosures[i] if disclosures else None)
+            for i, envelope in enumerate(request.envelopes)]
 
 
 def _admit_in_worker(message: bytes, caller: str) -> list[Admitted] | InvalidArgument:
@@ -123,7 +124,7 @@ class Verifier:
                 workers,
                 mp_context=context,
                 initializer=_init_worker,
-                initargs=(str(registry_path), limits, context.Barrier(workers)),
+                initargs=(str(registry_path), limits, context.Barrier(workers), os.getpid()),
             )
 
     async def warm(self) -> None:

@@ -176,6 +176,7 @@ class EmbeddedArcadeDB:
         self.max_page_ram_mb = max_page_ram_mb
         self._proc: asyncio.subprocess.Process | None = None
         self._endpoint: BoltEndpoint | None = None
+        self._ports: tuple[int, int] | None = None  # (http, bolt) of the last start: a restart asks for them again
 
     # -- introspection -------------------------------------------------------
 
@@ -200,6 +201,26 @@ class EmbeddedArcadeDB:
         return self._endpoint
 
     @property
+    def running(self) -> bool:
+        """The child was started and has not exited (it may still hang: see gateway.graph_watch)."""
+        return self._proc is not None and self._proc.returncode is None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode if self._proc is not None else None
+
+    async def wait_exit(self) -> int | None:
+        """Wait until the running child exits, whoever ended it; its exit status (None: none was running)."""
+        proc = self._proc
+        return await proc.wait() if proc is not None else None
+
+    def kill(self) -> None:
+        """SIGKILL the child: for one that hangs (it cannot close its files anyway); its exit follows."""
+        if self.running:
+            with contextlib.suppress(ProcessLookupError):
+                self._proc.kill()
+
+    @property
     def log_path(self) -> Path:
         return self.root / LOG_FILE
 
@@ -211,15 +232,19 @@ class EmbeddedArcadeDB:
         Raises RuntimeError quoting the end of ``arcadedb.log`` when the child
         exits or does not become ready within ``timeout`` seconds. A start
         that lost the race for a port it picked is retried with new ports.
+        A restart first asks for the ports of the last start, so that the
+        endpoint (and every driver and process holding it) stays the same.
         """
         if self._proc is not None and self._proc.returncode is None:
             raise RuntimeError(f"ArcadeDB is already running (pid {self._proc.pid})")
         deadline = time.monotonic() + timeout
+        ports = self._ports
         for attempt in range(3):
             try:
-                return await self._start_once(deadline)
+                return await self._start_once(deadline, ports)
             except _PortTaken:
                 log.warning("ArcadeDB lost a port race (attempt %d), retrying", attempt + 1)
+                ports = None
         raise RuntimeError(self._failure("ArcadeDB could not bind its ports after 3 attempts"))
 
     async def stop(self, timeout: float = 30) -> None:
@@ -285,12 +310,15 @@ class EmbeddedArcadeDB:
             SERVER_MAIN,
         ]
 
-    async def _start_once(self, deadline: float) -> BoltEndpoint:
+    async def _start_once(self, deadline: float, ports: tuple[int, int] | None = None) -> BoltEndpoint:
         self._prepare_root()
         password = self._root_password()
-        http_port, bolt_port = free_loopback_port(), free_loopback_port()
-        while bolt_port == http_port:
-            bolt_port = free_loopback_port()
+        if ports is not None:
+            http_port, bolt_port = ports
+        else:
+            http_port, bolt_port = free_loopback_port(), free_loopback_port()
+            while bolt_port == http_port:
+                bolt_port = free_loopback_port()
         self._rotate_log()
         with open(self.log_path, "ab") as log_file:
             self._proc = await asyncio.create_subprocess_exec(
@@ -318,6 +346,7 @@ class EmbeddedArcadeDB:
             await self.stop()
             raise
         self._endpoint = endpoint
+        self._ports = (http_port, bolt_port)
         return endpoint
 
     def _prepare_root(self) -> None:

@@ -128,7 +128,10 @@ def contribution(record: records_pb2.CaseRecord, log_index: int, seen_ms: int) -
         for identifier in entity.identifiers:
             if identifier.kind not in KEYED_KINDS:
                 continue  # free-form kinds ("other", "ofac_sdn_uid") are attributes, not keys
-            keys[identifier_key(identifier.kind, identifier.value, identifier.scheme)] = identifier.kind
+            try:
+                keys[identifier_key(identifier.kind, identifier.value, identifier.scheme)] = identifier.kind
+            except resolve.InvalidIdentifier:
+                continue  # admitted under an older, looser rule (a 64-hex "Monero address"): no key today
         own = next((k for k, v in keys.items() if v == "graph_key"), None) or next(
             (k for kind_name in kind.merge_keys for k, v in keys.items() if v == kind_name), None)
         key = own or f"local:{source.record}:{entity.ref}"

@@ -20,7 +20,26 @@ def visible(var: str) -> str:
 # -- projection (one writer) -------------------------------------------------------------
 
 WATERMARK = "MATCH (m:Meta {key: 'projection'}) RETURN m.log_index AS log_index"
-SET_WATERMARK = "MERGE (m:Meta {key: 'projection'}) SET m.log_index = $log_index, m.format = $format"
+# The watermark keeps the leaf hash of its ledger entry, so a graph can tell it was projected from another
+# ledger (an older copy restored under it) before it takes that ledger's entries for its own.
+SET_WATERMARK = ("MERGE (m:Meta {key: 'projection'}) SET m.log_index = $log_index, m.format = $format, "
+                 "m.leaf = $leaf")
+# What a projector checks before it continues a graph: the watermark and its leaf, whether the graph holds
+# anything, and the mark of a rebuild under way (a :Rebuild node, a label clear() leaves alone). Ages are
+# measured on the database's clock, the one every writer of the mark shares.
+PROJECTION_STATE = """
+OPTIONAL MATCH (m:Meta {key: 'projection'})
+OPTIONAL MATCH (r:Rebuild {key: 'rebuild'})
+OPTIONAL MATCH (n:Entity) WITH m, r, n LIMIT 1
+RETURN m.log_index AS log_index, m.leaf AS leaf, n IS NOT NULL AS filled, r.owner AS rebuild_owner,
+       r.reason AS rebuild_reason, r.started_ms AS rebuild_started_ms, timestamp() - r.heartbeat_ms AS rebuild_age_ms
+"""
+BEGIN_REBUILD = """
+MERGE (r:Rebuild {key: 'rebuild'})
+SET r.owner = $owner, r.reason = $reason, r.started_ms = timestamp(), r.heartbeat_ms = timestamp()
+"""
+REBUILD_HEARTBEAT = "MATCH (r:Rebuild {key: 'rebuild'}) WHERE r.owner = $owner SET r.heartbeat_ms = timestamp()"
+END_REBUILD = "MATCH (r:Rebuild {key: 'rebuild'}) DELETE r"
 # The layout the projection was written in (graph.provenance.FORMAT), and whether it holds anything.
 PROJECTION_FORMAT = """
 OPTIONAL MATCH (m:Meta {key: 'projection'})

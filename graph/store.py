@@ -8,6 +8,7 @@ graph.queries.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -49,6 +50,34 @@ class WriteBatch:
     named: list[dict] = field(default_factory=list)  # {key, blocks}: name blocks a node joins
     set_aside: list[dict] = field(default_factory=list)  # {log_index, reason}: entries left out, and why
     watermark: int | None = None
+    watermark_leaf: bytes | None = None  # the leaf hash of the watermark's ledger entry (ProjectionState)
+
+
+@dataclass(frozen=True)
+class ProjectionState:
+    """What the graph says of itself before a projector continues it (gateway.projection_worker).
+
+    `leaf` is the hex leaf hash of the ledger entry at `watermark`, as the graph was projected from it
+    (None in graphs written before it was kept). `rebuild_*` describe a rebuild's mark: set before the
+    graph is emptied, removed once it is whole again; still there means the graph is incomplete, unless
+    its owner is alive (its heartbeat younger than graph_rebuild.STALE_SECONDS, on the database's clock).
+    """
+
+    watermark: int = -1
+    leaf: str | None = None
+    filled: bool = False
+    rebuild_owner: str | None = None
+    rebuild_reason: str | None = None
+    rebuild_started_ms: int | None = None
+    rebuild_age_ms: int | None = None
+
+    @property
+    def rebuilding(self) -> bool:
+        return self.rebuild_owner is not None
+
+
+class GraphTimeout(TimeoutError):
+    """The graph database did not answer a read within GraphStore.query_timeout: it hangs or is overloaded."""
 
 
 UNIQUE_KEYS = (("entity_key", "Entity"), ("record_key", "Record"), ("meta_key", "Meta"),
@@ -56,6 +85,11 @@ UNIQUE_KEYS = (("entity_key", "Entity"), ("record_key", "Record"), ("meta_key", 
 
 
 class GraphStore:
+    # Seconds an investigator's read may wait for the database. A server that hangs (a stopped or stuck
+    # JVM) accepts connections and never answers, and the driver has no read timeout of its own: without
+    # this deadline every query would hang with it (issue 13). The gateway answers UNAVAILABLE.
+    query_timeout: float = 30.0
+
     def __init__(self, driver: neo4j.AsyncDriver, endpoint: BoltEndpoint, backend: dialect.Backend) -> None:
         self.driver = driver
         self.endpoint = endpoint
@@ -109,9 +143,14 @@ class GraphStore:
         only values, and `data()` walks every nested list again looking for nodes
         to convert: ~0.7 ms of a 2-hop answer via gRPC (docs/benchmarks.md).
         """
-        async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-            result = await session.run(cypher, params)
-            return [dict(record.items()) async for record in result]
+        try:
+            async with asyncio.timeout(self.query_timeout):
+                async with self.driver.session(database=self.database,
+                                               default_access_mode=neo4j.READ_ACCESS) as session:
+                    result = await session.run(cypher, params)
+                    return [dict(record.items()) async for record in result]
+        except TimeoutError:
+            raise GraphTimeout(f"the graph database did not answer within {self.query_timeout:g}s") from None
 
     async def read_items(self, cypher: str, fields: tuple[str, ...], **params) -> list[dict]:
         """A read whose rows hold lists (`items`): one dict per item, keyed by `fields`, with the
@@ -131,8 +170,28 @@ class GraphStore:
     async def set_aside_count(self) -> int:
         return (await self.run(queries.COUNT_SET_ASIDE))[0]["n"]
 
-    async def set_watermark(self, log_index: int) -> None:
-        await self.run(queries.SET_WATERMARK, log_index=log_index, format=provenance.FORMAT)
+    async def set_watermark(self, log_index: int, leaf: bytes | None = None) -> None:
+        await self.run(queries.SET_WATERMARK, log_index=log_index, format=provenance.FORMAT,
+                       leaf=leaf.hex() if leaf else None)
+
+    async def projection_state(self) -> ProjectionState:
+        row = (await self.run(queries.PROJECTION_STATE))[0]
+        return ProjectionState(
+            watermark=row["log_index"] if row["log_index"] is not None else -1, leaf=row["leaf"],
+            filled=bool(row["filled"]), rebuild_owner=row["rebuild_owner"], rebuild_reason=row["rebuild_reason"],
+            rebuild_started_ms=row["rebuild_started_ms"], rebuild_age_ms=row["rebuild_age_ms"])
+
+    async def begin_rebuild(self, owner: str, reason: str) -> None:
+        """Mark the graph incomplete (durably, in the graph) before anything in it is removed: a
+        projector that finds the mark after a crash empties the graph and projects it again."""
+        await self.run(queries.BEGIN_REBUILD, owner=owner, reason=reason)
+
+    async def rebuild_heartbeat(self, owner: str) -> None:
+        await self.run(queries.REBUILD_HEARTBEAT, owner=owner)
+
+    async def end_rebuild(self) -> None:
+        """The graph is whole again (its watermark says through where): remove the mark."""
+        await self.run(queries.END_REBUILD)
 
     async def load_records(self, keys: list[str]) -> dict[str, dict]:
         """Record key -> {version, nodes: {key: page}, edges: {triple: page}} (where its entries are)."""
@@ -191,7 +250,9 @@ class GraphStore:
         add(queries.UPDATE_RECORDS, rows=batch.record_updates)
         add(queries.SET_ASIDE, rows=batch.set_aside)
         if batch.watermark is not None:
-            statements.append((queries.SET_WATERMARK, {"log_index": batch.watermark, "format": provenance.FORMAT}))
+            statements.append((queries.SET_WATERMARK, {"log_index": batch.watermark, "format": provenance.FORMAT,
+                                                       "leaf": batch.watermark_leaf.hex() if batch.watermark_leaf
+                                                       else None}))
 
         async def work(tx):
             for cypher, params in statements:
@@ -227,7 +288,7 @@ class GraphStore:
         await self.run(f"CREATE (n:Entity:{dialect.identifier(label)} {{key: '~type'}}) DELETE n")
 
     async def clear(self) -> None:
-        """Empty the projection (for `regulink graph rebuild`)."""
+        """Empty the projection (for `regulink graph rebuild`); a rebuild's mark (begin_rebuild) stays."""
         await self.run(queries.CLEAR_ALL)
 
     async def dump(self) -> tuple[dict, dict]:

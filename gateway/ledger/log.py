@@ -9,9 +9,11 @@ racing with the same record cannot both win.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -19,9 +21,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway import keys
 from gateway.errors import AlreadyExists, InvalidArgument, NotFound, RegulinkError, StaleVersion
-from gateway.ledger import checkpoint, proof
-from gateway.ledger.hashing import commitment_leaf_hash
-from gateway.ledger.store import Entry, LedgerStore, StoredHead
+from gateway.ledger import checkpoint, integrity, proof
+from gateway.ledger.hashing import commitment_leaf_hash, empty_root
+from gateway.ledger.store import Entry, LedgerStore, MissingNode, StoredHead
 from graph.visibility import EVERYONE, NAMES, readers
 from regulink.v1 import exchange_pb2, transparency_pb2
 
@@ -41,6 +43,7 @@ class Candidate:
     share_with: tuple[str, ...]
     supersedes: str = ""
     retracts: str = ""
+    salts: tuple[tuple[str, bytes], ...] = ()  # (recipient, salt) of a record with recipient commitments
 
 
 def _wider_than_target(c: Candidate, target: Entry, name: str) -> InvalidArgument | None:
@@ -79,12 +82,10 @@ class Ledger:
         self.origin = origin
         self.key_id = keys.key_id(key)
         self.public_key = keys.raw_public_key(key)
+        # Before anything is signed on top of it: a damaged ledger would make the gateway sign
+        # heads that contradict its history (raises LedgerDamaged naming the entry and the fix).
+        integrity.check_recent(store, key.public_key(), origin)
         self._size = store.size()
-        latest = store.latest_tree_head()
-        if (latest.tree_size if latest else 0) != self._size:
-            # Entries and their head are written in one transaction; a mismatch
-            # means the file was edited outside the gateway.
-            raise RuntimeError(f"ledger {store.path} is inconsistent: {self._size} entries, head at {latest}")
 
     @property
     def size(self) -> int:
@@ -110,7 +111,7 @@ class Ledger:
                 Entry(
                     index, candidate.agency_id, candidate.record_id, candidate.version, candidate.envelope, nonce,
                     commitment_leaf_hash(nonce, candidate.envelope), now_ms, candidate.signer_keys, candidate.tlp,
-                    candidate.share_with,
+                    candidate.share_with, candidate.salts,
                 )
             )
             in_batch[(candidate.agency_id, candidate.record_id, candidate.version)] = index
@@ -197,8 +198,11 @@ class Ledger:
         """The receipt of an entry, against the signed head of the batch that added it."""
         entry = self.store.entry(log_index)
         if entry is None:
+            if log_index < self._size:
+                raise integrity.LedgerDamaged(log_index, "it is missing from the ledger")
             raise NotFound(f"no log entry {log_index}")
-        return self._receipt_for(entry, signed_head_message(self.store.head_covering(log_index)))
+        with _damage_reported():
+            return self._receipt_for(entry, signed_head_message(self.store.head_covering(log_index)))
 
     def _receipt_for(self, entry: Entry, head: transparency_pb2.SignedTreeHead) -> exchange_pb2.Receipt:
         accepted = Timestamp()
@@ -218,6 +222,13 @@ class Ledger:
 
     def tree_head(self, tree_size: int = 0) -> StoredHead:
         head = self.store.latest_tree_head() if tree_size == 0 else self.store.tree_head(tree_size)
+        if head is None and tree_size == 0 and self._size == 0:
+            # An empty log still has a signed state: the empty tree (RFC 9162 2.1.1), signed now.
+            # A monitor starts from it; nothing is stored, the first batch signs the first real head.
+            now_ms = int(time.time() * 1000)
+            empty = checkpoint.TreeHead(self.origin, 0, empty_root(), now_ms)
+            note, signature = checkpoint.sign(empty, self.key)
+            return StoredHead(0, empty.root_hash, now_ms, note, signature, self.key_id)
         if head is None:
             raise NotFound(
                 "the log is empty" if tree_size == 0 else f"no signed tree head of size {tree_size}",
@@ -230,11 +241,24 @@ class Ledger:
         if tree_size == 0 or log_index >= head.tree_size:
             raise NotFound(f"entry {log_index} is not in the tree of size {head.tree_size}", field="log_index")
         entry = self.store.entry(log_index)
-        assert entry is not None
-        return entry, head, proof.inclusion_proof(self.store, log_index, head.tree_size)
+        if entry is None:  # below a signed size: deleted behind the gateway's back
+            raise integrity.LedgerDamaged(log_index, "it is missing from the ledger")
+        with _damage_reported():
+            return entry, head, proof.inclusion_proof(self.store, log_index, head.tree_size)
 
     def consistency_proof(self, first: int, second: int) -> tuple[StoredHead, StoredHead, list[bytes]]:
         if first == 0 or first > second:
             raise InvalidArgument("need 0 < first_size <= second_size", field="first_size")
         a, b = self.tree_head(first), self.tree_head(second)
-        return a, b, proof.consistency_proof(self.store, first, second)
+        with _damage_reported():
+            return a, b, proof.consistency_proof(self.store, first, second)
+
+
+@contextlib.contextmanager
+def _damage_reported() -> Iterator[None]:
+    """A Merkle node missing from the store is damage (DATA_LOSS naming it), not an internal error."""
+    try:
+        yield
+    except MissingNode as exc:
+        raise integrity.LedgerDamaged(exc.index << exc.level, f"the Merkle node at level {exc.level}, index "
+                                                              f"{exc.index} is missing") from None

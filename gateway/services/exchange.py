@@ -41,7 +41,7 @@ class ExchangeService:
             self.gateway.agency_limits.take(caller)
             if not request.HasField("envelope"):
                 raise InvalidArgument("an envelope is required", field="envelope")
-            candidate = admit(request.envelope, caller, registry, self.gateway.limits)
+            candidate = admit(request.envelope, caller, registry, self.gateway.limits, request.disclosure)
             outcome = await self.gateway.sequencer.submit(candidate)
             if isinstance(outcome, RegulinkError):
                 raise outcome
@@ -190,11 +190,16 @@ def log_entry(entry, caller: str) -> exchange_pb2.LogEntry:
         version=entry.version,
     )
     message.accepted_at.FromMilliseconds(entry.accepted_ms)
-    if entry.share_with and caller != entry.agency_id:
+    if record.share_with and caller != entry.agency_id:
+        # An older record naming its recipients in clear: its signed bytes would name the others.
         record.ClearField("share_with")
         message.share_with_redacted = True
     else:
         message.envelope.CopyFrom(envelope)
         message.nonce = entry.nonce
+        if caller == entry.agency_id:
+            message.recipients.extend(exchange_pb2.Recipient(agency_id=a, salt=salt) for a, salt in entry.salts)
+        else:
+            message.recipient_salt = dict(entry.salts).get(caller, b"")
     message.record.CopyFrom(record)
     return message

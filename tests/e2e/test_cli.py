@@ -36,6 +36,16 @@ async def test_operator_and_partner_workflow(tmp_path):
     again = regulink("keygen", str(tmp_path / "keys" / "tokyo"), data=data, check=False)
     assert again.returncode == 1 and "never overwritten" in again.stderr
     regulink("agency", "add-key", "tokyo-metro", str(tmp_path / "keys" / "tokyo.pub.pem"), data=data)
+    twice = regulink("agency", "add-key", "tokyo-metro", str(tmp_path / "keys" / "tokyo.pub.pem"), data=data,
+                     check=False)
+    assert twice.returncode == 1 and "already registered" in twice.stderr and "Traceback" not in twice.stderr
+    # The same key as 64 hex characters is the same key (the formats `agency add-key --help` names).
+    from gateway import keys
+    raw = keys.raw_public_key(keys.load_public_key(tmp_path / "keys" / "tokyo.pub.pem"))
+    (tmp_path / "keys" / "tokyo.hex").write_text(raw.hex() + "\n")
+    as_hex = regulink("agency", "add-key", "tokyo-metro", str(tmp_path / "keys" / "tokyo.hex"), data=data,
+                      check=False)
+    assert as_hex.returncode == 1 and "already registered" in as_hex.stderr
     regulink("dev-ca", "tokyo-metro", data=data)
     listing = regulink("agency", "list", data=data).stdout
     assert "tokyo-metro" in listing and "valid" in listing

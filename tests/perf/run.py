@@ -17,7 +17,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.perf import bench_export, bench_first_stream, bench_graph, bench_ingest, bench_keepup, bench_load
+from tests.perf import (bench_export, bench_first_stream, bench_graph, bench_ingest, bench_keepup, bench_load,
+                        bench_warnings)
 from tests.perf.common import Figure
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -40,7 +41,7 @@ def main(only: list[str]) -> None:
     failed: list[str] = []
     stages = (("ingest", bench_ingest.run), ("first-stream", bench_first_stream.run), ("load", bench_load.run),
               ("keepup", bench_keepup.run),
-              ("graph", bench_graph.run), ("exports", exports))
+              ("graph", bench_graph.run), ("exports", exports), ("warnings-import", bench_warnings.run))
     unknown = set(only) - {name for name, _ in stages}
     if unknown:
         raise SystemExit(f"unknown stage(s) {', '.join(sorted(unknown))}; stages: {', '.join(n for n, _ in stages)}")

@@ -28,7 +28,7 @@ def example_record() -> records_pb2.CaseRecord:
 
 
 def test_worked_example_matches_the_code():
-    assert len(ROWS) == 6, ROWS.keys()
+    assert len(ROWS) == 9, ROWS.keys()
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(RFC8032_TEST1))
     payload = example_record().SerializeToString()
     assert payload.hex() == ROWS["payload (97 bytes)"] and len(payload) == 97
@@ -41,3 +41,15 @@ def test_worked_example_matches_the_code():
     assert len(data) == 284
     assert hashlib.sha256(data).hexdigest() == ROWS["envelope_bytes (284 bytes), SHA-256"]
     assert commitment_leaf_hash(bytes(range(32)), data).hex() == ROWS["leaf_hash with nonce 00 01 02 … 1f"]
+
+
+def test_recipient_commitments_example_matches_the_code():
+    from gateway import recipients
+    from regulink.v1 import exchange_pb2
+
+    assert recipients.commitment(bytes([0x11] * 32), "npa-cyber").hex() == ROWS["SHA-256(salt ‖ \"npa-cyber\")"]
+    assert recipients.commitment(bytes([0x22] * 32), "mas-sg").hex() == ROWS["SHA-256(salt ‖ \"mas-sg\")"]
+    disclosure = exchange_pb2.Disclosure(recipients=[
+        exchange_pb2.Recipient(agency_id="mas-sg", salt=bytes([0x22] * 32)),
+        exchange_pb2.Recipient(agency_id="npa-cyber", salt=bytes([0x11] * 32))])
+    assert disclosure.SerializeToString().hex() == ROWS["Disclosure bytes (2 recipients)"]

@@ -14,13 +14,16 @@ from gateway.ledger import checkpoint, verify
 from gateway.ledger.hashing import commitment_leaf_hash, mth
 from gateway.ledger.log import Candidate, Ledger
 from gateway.ledger.store import LedgerStore
-from regulink.v1 import exchange_pb2
+from regulink.v1 import envelope_pb2, exchange_pb2, records_pb2
 
 KEY = keys.generate()
 
 
 def candidate(record_id: str, version: int = 1, agency: str = "fsa-jp", **extra) -> Candidate:
-    return Candidate(agency, record_id, version, f"{agency}/{record_id}/{version}".encode(), ("k",), 2, (), **extra)
+    # An unsigned envelope of a minimal record: what the ledger stores and its start-up check reads back.
+    record = records_pb2.CaseRecord(record_id=record_id, agency_id=agency, version=version, tlp=2)
+    envelope = envelope_pb2.Envelope(payload=record.SerializeToString(), payload_type="test").SerializeToString()
+    return Candidate(agency, record_id, version, envelope, ("k",), 2, (), **extra)
 
 
 def open_ledger(path) -> Ledger:

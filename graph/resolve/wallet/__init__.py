@@ -10,6 +10,10 @@ chain, so store it with the canonical code :func:`normalize_wallet` returns.
 ('BTC', 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4')
 >>> format("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", chain="BSC")
 '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed'
+>>> [chain for chain, _ in candidates("18M8bJWMzWHDBMxoLqjHHAffdRy4SrzkfB")]
+['BTC', 'BCH', 'BSV']
+>>> dict(candidates("18M8bJWMzWHDBMxoLqjHHAffdRy4SrzkfB"))["BCH"]
+'bitcoincash:qpgf0ztxq3mwfq6eg5versgfdzq9c3pwv5jsk6wnay'
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ __all__ = [
     "ALIASES",
     "CHAINS",
     "Chain",
+    "candidates",
     "canonical_chain",
     "compact",
     "format",
@@ -61,3 +66,17 @@ def normalize_wallet(chain: str, address: str) -> tuple[str, str]:
     """(canonical chain code, normalized address): the wallet's merge key."""
     spec = get_chain(chain)
     return spec.code, spec.validate(address)
+
+
+def candidates(address: str) -> list[tuple[str, str]]:
+    """Every (chain, normalized address) a bare address can be, in registry order: the chains
+    whose rule accepts it (a legacy ``1…`` address is BTC, BCH and BSV alike; an EVM address
+    is the same text on every EVM chain). For lookups, e.g. an investigator's search; the
+    generic fallback is not tried (it would accept anything on any chain)."""
+    found: list[tuple[str, str]] = []
+    for code, spec in CHAINS.items():
+        try:
+            found.append((code, spec.validate(address)))
+        except InvalidIdentifier:
+            continue
+    return found

@@ -25,7 +25,8 @@ BITCOIN_ALPHABET: str = base58.BITCOIN_ALPHABET.decode("ascii")
 RIPPLE_ALPHABET: str = base58.RIPPLE_ALPHABET.decode("ascii")
 
 # Base58 decoding is quadratic in the input length; no address we accept is
-# longer than this, so longer junk is refused before any arithmetic.
+# longer than this (or than twice its byte size: a Zcash Sprout address has 95
+# characters for 70 bytes), so longer junk is refused before any arithmetic.
 MAX_CHARS = 64
 
 
@@ -54,7 +55,7 @@ def b58check_decode(value: str, *, size: int, alphabet: str = BITCOIN_ALPHABET) 
     """
     if not value:
         raise InvalidLength("empty address", value)
-    if len(value) > MAX_CHARS:
+    if len(value) > max(MAX_CHARS, 2 * size):
         raise InvalidLength(f"{len(value)} characters is too long for a base58 address", value)
     raw = b58decode(value, alphabet=alphabet)
     if len(raw) != size:

@@ -60,18 +60,20 @@ def bech32_encode(hrp: str, data: list[int], spec: Encoding) -> str:
     return hrp + "1" + "".join(CHARSET[d] for d in combined)
 
 
-def bech32_decode(value: str) -> tuple[str, list[int], Encoding]:
+def bech32_decode(value: str, *, max_length: int = MAX_LENGTH) -> tuple[str, list[int], Encoding]:
     """Split and verify a Bech32/Bech32m string.
 
-    Returns (lower-case hrp, 5-bit data without checksum, variant).
+    Returns (lower-case hrp, 5-bit data without checksum, variant). ``max_length``
+    lifts BIP-173's 90-character limit for formats that drop it (Zcash unified
+    addresses, ZIP 316).
     """
     if any(ord(c) < 33 or ord(c) > 126 for c in value):
         raise InvalidFormat("bech32 string has a character outside US-ASCII 33..126", value)
     if value.lower() != value and value.upper() != value:
         # BIP-173: decoders MUST NOT accept strings with mixed case.
         raise InvalidFormat("bech32 string mixes upper and lower case", value)
-    if len(value) > MAX_LENGTH:
-        raise InvalidLength(f"bech32 string is {len(value)} characters, at most {MAX_LENGTH}", value)
+    if len(value) > max_length:
+        raise InvalidLength(f"bech32 string is {len(value)} characters, at most {max_length}", value)
     lowered = value.lower()
     pos = lowered.rfind("1")
     if pos < 1:

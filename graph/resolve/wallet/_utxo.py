@@ -1,9 +1,10 @@
-"""Address rules shared by Bitcoin-like chains (BTC, LTC).
+"""Address rules shared by Bitcoin-like chains (BTC, LTC, and the family in
+:mod:`.bitcoin_family`: DASH, BTG, XVG).
 
 A chain has a main and a test network; each network accepts Base58Check
 addresses with its version bytes (P2PKH / P2SH) and SegWit addresses with its
-human-readable part. Addresses of the coin's *other* networks are recognised
-only to say so in the error message.
+human-readable part (a network without SegWit has ``hrp=None``). Addresses of
+the coin's *other* networks are recognised only to say so in the error message.
 
 Normalized form: Base58 addresses unchanged (Base58 is case-sensitive);
 SegWit addresses lower case (BIP-173 encoders emit lower case; an all-upper
@@ -35,7 +36,7 @@ class Network:
     """One network of a Bitcoin-like coin."""
 
     name: str
-    hrp: str
+    hrp: str | None  # None: the network has no SegWit addresses
     versions: dict[int, str] = field(default_factory=dict)
 
     def encode_base58(self, version: int, hash160: bytes) -> str:
@@ -67,6 +68,7 @@ def compact(value: str) -> str:
 def _segwit_hrp(coin: Coin, value: str) -> tuple[str, str] | None:
     """The (hrp, network description) whose prefix ``value`` carries, if any."""
     known = {coin.main.hrp: coin.main.name, coin.test.hrp: coin.test.name, **coin.other_hrps}
+    known.pop(None, None)
     # Longest first: "bcrt1…" must not be taken for "bc" + "rt1…".
     for hrp in sorted(known, key=len, reverse=True):
         prefix = hrp + "1"

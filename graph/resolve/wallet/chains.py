@@ -21,7 +21,19 @@ LTC         LITECOIN                                                  ltc
 LTC-TESTNET TLTC, LITECOIN-TESTNET, LTC-TEST                          ltc (test)
 XRP         RIPPLE, XRPL                                              xrp
 XRP-TESTNET XRPL-TESTNET, XRP-TEST                                    xrp (test)
+BCH         BITCOIN-CASH, BITCOINCASH, BCHN                           bch (CashAddr key)
+BSV         BITCOIN-SV, BITCOINSV, BCHSV                              bch (legacy key)
+BTG         BITCOIN-GOLD, BITCOINGOLD                                 bitcoin_family
+DASH        —                                                         bitcoin_family
+XVG         VERGE                                                     bitcoin_family
+ZEC         ZCASH                                                     zec
+XMR         MONERO                                                    xmr
+SOL         SOLANA                                                    sol (no checksum)
 =========== ========================================================= ==========
+
+``Chain.checksum`` says whether the rule can catch a mistyped address: True
+for every rule above but SOL (Solana addresses carry none) and the generic
+fallback. A connector marks wallets on such chains as not verified.
 
 ``BNB`` names BNB Smart Chain (the retired BNB Beacon Chain used ``bnb1…``
 bech32 addresses). Bare ``AVAX`` is deliberately *not* an alias: Avalanche's
@@ -36,8 +48,10 @@ addresses follow :mod:`.generic`.
 'BTC'
 >>> canonical_chain("bnb_smart_chain")
 'BSC'
->>> canonical_chain("sol")
-'SOL'
+>>> canonical_chain("monero")
+'XMR'
+>>> canonical_chain("ada")
+'ADA'
 """
 
 from __future__ import annotations
@@ -48,7 +62,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from ..errors import InvalidFormat
-from . import btc, eth, generic, ltc, tron, xrp
+from . import bch, bitcoin_family, btc, eth, generic, ltc, sol, tron, xmr, xrp, zec
 
 
 @dataclass(frozen=True)
@@ -60,10 +74,16 @@ class Chain:
     compact: Callable[[str], str]
     validate: Callable[[str], str]
     format: Callable[[str], str]
+    checksum: bool = True  # False: a mistyped address still passes (no checksum in the format)
 
 
 def _evm(code: str) -> Chain:
     return Chain(code, "eth", eth.compact, eth.validate, eth.format)
+
+
+def _family(code: str, coin) -> Chain:
+    check = partial(bitcoin_family.validate, coin)
+    return Chain(code, "bitcoin_family", bitcoin_family.compact, check, check)
 
 
 CHAINS: dict[str, Chain] = {
@@ -87,6 +107,14 @@ CHAINS: dict[str, Chain] = {
         Chain("XRP", "xrp", xrp.compact, xrp.validate, xrp.format),
         Chain("XRP-TESTNET", "xrp", xrp.compact, partial(xrp.validate, testnet=True),
               partial(xrp.format, testnet=True)),
+        Chain("BCH", "bch", bch.compact, bch.validate, bch.format),
+        Chain("BSV", "bch", bch.compact, bch.validate_bsv, bch.validate_bsv),
+        _family("BTG", bitcoin_family.BTG),
+        _family("DASH", bitcoin_family.DASH),
+        _family("XVG", bitcoin_family.XVG),
+        Chain("ZEC", "zec", zec.compact, zec.validate, zec.format),
+        Chain("XMR", "xmr", xmr.compact, xmr.validate, xmr.format),
+        Chain("SOL", "sol", sol.compact, sol.validate, sol.format, checksum=False),
     ]
 }
 
@@ -126,6 +154,18 @@ ALIASES: dict[str, str] = {
     "XRPL": "XRP",
     "XRPL-TESTNET": "XRP-TESTNET",
     "XRP-TEST": "XRP-TESTNET",
+    "BITCOIN-CASH": "BCH",
+    "BITCOINCASH": "BCH",
+    "BCHN": "BCH",
+    "BITCOIN-SV": "BSV",
+    "BITCOINSV": "BSV",
+    "BCHSV": "BSV",
+    "BITCOIN-GOLD": "BTG",
+    "BITCOINGOLD": "BTG",
+    "VERGE": "XVG",
+    "ZCASH": "ZEC",
+    "MONERO": "XMR",
+    "SOLANA": "SOL",
 }
 
 _FALLBACK_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,31}")
@@ -151,4 +191,4 @@ def get_chain(chain: str) -> Chain:
     known = CHAINS.get(code)
     if known is not None:
         return known
-    return Chain(code, "generic", generic.compact, generic.validate, generic.format)
+    return Chain(code, "generic", generic.compact, generic.validate, generic.format, checksum=False)

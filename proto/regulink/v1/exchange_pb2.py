@@ -28,7 +28,7 @@ from regulink.v1 import records_pb2 as regulink_dot_v1_dot_records__pb2
 from regulink.v1 import transparency_pb2 as regulink_dot_v1_dot_transparency__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aregulink/v1/exchange.proto\x12\x0bregulink.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aregulink/v1/envelope.proto\x1a\x19regulink/v1/records.proto\x1a\x1eregulink/v1/transparency.proto\"\x88\x02\n\x07Receipt\x12\x11\n\tlog_index\x18\x01 \x01(\x04\x12\r\n\x05nonce\x18\x02 \x01(\x0c\x12\x11\n\tleaf_hash\x18\x03 \x01(\x0c\x12\x17\n\x0finclusion_proof\x18\x04 \x03(\x0c\x12.\n\ttree_head\x18\x05 \x01(\x0b\x32\x1b.regulink.v1.SignedTreeHead\x12\x11\n\tagency_id\x18\x06 \x01(\t\x12\x11\n\trecord_id\x18\x07 \x01(\t\x12\x0f\n\x07version\x18\x08 \x01(\r\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x65nvelope_sha256\x18\n \x01(\x0c\"y\n\tRejection\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\r\n\x05\x66ield\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\x10original_receipt\x18\x05 \x01(\x0b\x32\x14.regulink.v1.Receipt\"8\n\rSubmitRequest\x12\'\n\x08\x65nvelope\x18\x01 \x01(\x0b\x32\x15.regulink.v1.Envelope\"7\n\x0eSubmitResponse\x12%\n\x07receipt\x18\x01 \x01(\x0b\x32\x14.regulink.v1.Receipt\"?\n\x13SubmitStreamRequest\x12(\n\tenvelopes\x18\x01 \x03(\x0b\x32\x15.regulink.v1.Envelope\"o\n\x0cSubmitResult\x12\'\n\x07receipt\x18\x01 \x01(\x0b\x32\x14.regulink.v1.ReceiptH\x00\x12+\n\trejection\x18\x02 \x01(\x0b\x32\x16.regulink.v1.RejectionH\x00\x42\t\n\x07outcome\"B\n\x14SubmitStreamResponse\x12*\n\x07results\x18\x01 \x03(\x0b\x32\x19.regulink.v1.SubmitResult\";\n\x10SubscribeRequest\x12\x12\n\nfrom_index\x18\x01 \x01(\x04\x12\x13\n\x0bstop_at_end\x18\x02 \x01(\x08\"\x96\x02\n\x08LogEntry\x12\x11\n\tlog_index\x18\x01 \x01(\x04\x12\'\n\x08\x65nvelope\x18\x02 \x01(\x0b\x32\x15.regulink.v1.Envelope\x12\r\n\x05nonce\x18\x03 \x01(\x0c\x12\x11\n\tagency_id\x18\x04 \x01(\t\x12\x11\n\trecord_id\x18\x05 \x01(\t\x12\x0f\n\x07version\x18\x06 \x01(\r\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x06record\x18\x08 \x01(\x0b\x32\x17.regulink.v1.CaseRecord\x12\x1b\n\x13share_with_redacted\x18\t \x01(\x08\x12\x11\n\twithdrawn\x18\n \x01(\x08\"9\n\x11SubscribeResponse\x12$\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x15.regulink.v1.LogEntry2\xfb\x01\n\x0f\x45xchangeService\x12\x41\n\x06Submit\x12\x1a.regulink.v1.SubmitRequest\x1a\x1b.regulink.v1.SubmitResponse\x12W\n\x0cSubmitStream\x12 .regulink.v1.SubmitStreamRequest\x1a!.regulink.v1.SubmitStreamResponse(\x01\x30\x01\x12L\n\tSubscribe\x12\x1d.regulink.v1.SubscribeRequest\x1a\x1e.regulink.v1.SubscribeResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aregulink/v1/exchange.proto\x12\x0bregulink.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aregulink/v1/envelope.proto\x1a\x19regulink/v1/records.proto\x1a\x1eregulink/v1/transparency.proto\"\x88\x02\n\x07Receipt\x12\x11\n\tlog_index\x18\x01 \x01(\x04\x12\r\n\x05nonce\x18\x02 \x01(\x0c\x12\x11\n\tleaf_hash\x18\x03 \x01(\x0c\x12\x17\n\x0finclusion_proof\x18\x04 \x03(\x0c\x12.\n\ttree_head\x18\x05 \x01(\x0b\x32\x1b.regulink.v1.SignedTreeHead\x12\x11\n\tagency_id\x18\x06 \x01(\t\x12\x11\n\trecord_id\x18\x07 \x01(\t\x12\x0f\n\x07version\x18\x08 \x01(\r\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x65nvelope_sha256\x18\n \x01(\x0c\"y\n\tRejection\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\r\n\x05\x66ield\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\x10original_receipt\x18\x05 \x01(\x0b\x32\x14.regulink.v1.Receipt\",\n\tRecipient\x12\x11\n\tagency_id\x18\x01 \x01(\t\x12\x0c\n\x04salt\x18\x02 \x01(\x0c\"8\n\nDisclosure\x12*\n\nrecipients\x18\x01 \x03(\x0b\x32\x16.regulink.v1.Recipient\"e\n\rSubmitRequest\x12\'\n\x08\x65nvelope\x18\x01 \x01(\x0b\x32\x15.regulink.v1.Envelope\x12+\n\ndisclosure\x18\x02 \x01(\x0b\x32\x17.regulink.v1.Disclosure\"7\n\x0eSubmitResponse\x12%\n\x07receipt\x18\x01 \x01(\x0b\x32\x14.regulink.v1.Receipt\"m\n\x13SubmitStreamRequest\x12(\n\tenvelopes\x18\x01 \x03(\x0b\x32\x15.regulink.v1.Envelope\x12,\n\x0b\x64isclosures\x18\x02 \x03(\x0b\x32\x17.regulink.v1.Disclosure\"o\n\x0cSubmitResult\x12\'\n\x07receipt\x18\x01 \x01(\x0b\x32\x14.regulink.v1.ReceiptH\x00\x12+\n\trejection\x18\x02 \x01(\x0b\x32\x16.regulink.v1.RejectionH\x00\x42\t\n\x07outcome\"B\n\x14SubmitStreamResponse\x12*\n\x07results\x18\x01 \x03(\x0b\x32\x19.regulink.v1.SubmitResult\";\n\x10SubscribeRequest\x12\x12\n\nfrom_index\x18\x01 \x01(\x04\x12\x13\n\x0bstop_at_end\x18\x02 \x01(\x08\"\xda\x02\n\x08LogEntry\x12\x11\n\tlog_index\x18\x01 \x01(\x04\x12\'\n\x08\x65nvelope\x18\x02 \x01(\x0b\x32\x15.regulink.v1.Envelope\x12\r\n\x05nonce\x18\x03 \x01(\x0c\x12\x11\n\tagency_id\x18\x04 \x01(\t\x12\x11\n\trecord_id\x18\x05 \x01(\t\x12\x0f\n\x07version\x18\x06 \x01(\r\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x06record\x18\x08 \x01(\x0b\x32\x17.regulink.v1.CaseRecord\x12\x1b\n\x13share_with_redacted\x18\t \x01(\x08\x12\x11\n\twithdrawn\x18\n \x01(\x08\x12\x16\n\x0erecipient_salt\x18\x0b \x01(\x0c\x12*\n\nrecipients\x18\x0c \x03(\x0b\x32\x16.regulink.v1.Recipient\"9\n\x11SubscribeResponse\x12$\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x15.regulink.v1.LogEntry2\xfb\x01\n\x0f\x45xchangeService\x12\x41\n\x06Submit\x12\x1a.regulink.v1.SubmitRequest\x1a\x1b.regulink.v1.SubmitResponse\x12W\n\x0cSubmitStream\x12 .regulink.v1.SubmitStreamRequest\x1a!.regulink.v1.SubmitStreamResponse(\x01\x30\x01\x12L\n\tSubscribe\x12\x1d.regulink.v1.SubscribeRequest\x1a\x1e.regulink.v1.SubscribeResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,22 +39,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RECEIPT']._serialized_end=428
   _globals['_REJECTION']._serialized_start=430
   _globals['_REJECTION']._serialized_end=551
-  _globals['_SUBMITREQUEST']._serialized_start=553
-  _globals['_SUBMITREQUEST']._serialized_end=609
-  _globals['_SUBMITRESPONSE']._serialized_start=611
-  _globals['_SUBMITRESPONSE']._serialized_end=666
-  _globals['_SUBMITSTREAMREQUEST']._serialized_start=668
-  _globals['_SUBMITSTREAMREQUEST']._serialized_end=731
-  _globals['_SUBMITRESULT']._serialized_start=733
-  _globals['_SUBMITRESULT']._serialized_end=844
-  _globals['_SUBMITSTREAMRESPONSE']._serialized_start=846
-  _globals['_SUBMITSTREAMRESPONSE']._serialized_end=912
-  _globals['_SUBSCRIBEREQUEST']._serialized_start=914
-  _globals['_SUBSCRIBEREQUEST']._serialized_end=973
-  _globals['_LOGENTRY']._serialized_start=976
-  _globals['_LOGENTRY']._serialized_end=1254
-  _globals['_SUBSCRIBERESPONSE']._serialized_start=1256
-  _globals['_SUBSCRIBERESPONSE']._serialized_end=1313
-  _globals['_EXCHANGESERVICE']._serialized_start=1316
-  _globals['_EXCHANGESERVICE']._serialized_end=1567
+  _globals['_RECIPIENT']._serialized_start=553
+  _globals['_RECIPIENT']._serialized_end=597
+  _globals['_DISCLOSURE']._serialized_start=599
+  _globals['_DISCLOSURE']._serialized_end=655
+  _globals['_SUBMITREQUEST']._serialized_start=657
+  _globals['_SUBMITREQUEST']._serialized_end=758
+  _globals['_SUBMITRESPONSE']._serialized_start=760
+  _globals['_SUBMITRESPONSE']._serialized_end=815
+  _globals['_SUBMITSTREAMREQUEST']._serialized_start=817
+  _globals['_SUBMITSTREAMREQUEST']._serialized_end=926
+  _globals['_SUBMITRESULT']._serialized_start=928
+  _globals['_SUBMITRESULT']._serialized_end=1039
+  _globals['_SUBMITSTREAMRESPONSE']._serialized_start=1041
+  _globals['_SUBMITSTREAMRESPONSE']._serialized_end=1107
+  _globals['_SUBSCRIBEREQUEST']._serialized_start=1109
+  _globals['_SUBSCRIBEREQUEST']._serialized_end=1168
+  _globals['_LOGENTRY']._serialized_start=1171
+  _globals['_LOGENTRY']._serialized_end=1517
+  _globals['_SUBSCRIBERESPONSE']._serialized_start=1519
+  _globals['_SUBSCRIBERESPONSE']._serialized_end=1576
+  _globals['_EXCHANGESERVICE']._serialized_start=1579
+  _globals['_EXCHANGESERVICE']._serialized_end=1830
 # @@protoc_insertion_point(module_scope)

@@ -50,11 +50,27 @@ class Rejection(_message.Message):
     original_receipt: Receipt
     def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., field: _Optional[str] = ..., reason: _Optional[str] = ..., original_receipt: _Optional[_Union[Receipt, _Mapping]] = ...) -> None: ...
 
+class Recipient(_message.Message):
+    __slots__ = ("agency_id", "salt")
+    AGENCY_ID_FIELD_NUMBER: _ClassVar[int]
+    SALT_FIELD_NUMBER: _ClassVar[int]
+    agency_id: str
+    salt: bytes
+    def __init__(self, agency_id: _Optional[str] = ..., salt: _Optional[bytes] = ...) -> None: ...
+
+class Disclosure(_message.Message):
+    __slots__ = ("recipients",)
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    recipients: _containers.RepeatedCompositeFieldContainer[Recipient]
+    def __init__(self, recipients: _Optional[_Iterable[_Union[Recipient, _Mapping]]] = ...) -> None: ...
+
 class SubmitRequest(_message.Message):
-    __slots__ = ("envelope",)
+    __slots__ = ("envelope", "disclosure")
     ENVELOPE_FIELD_NUMBER: _ClassVar[int]
+    DISCLOSURE_FIELD_NUMBER: _ClassVar[int]
     envelope: _envelope_pb2.Envelope
-    def __init__(self, envelope: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ...) -> None: ...
+    disclosure: Disclosure
+    def __init__(self, envelope: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ..., disclosure: _Optional[_Union[Disclosure, _Mapping]] = ...) -> None: ...
 
 class SubmitResponse(_message.Message):
     __slots__ = ("receipt",)
@@ -63,10 +79,12 @@ class SubmitResponse(_message.Message):
     def __init__(self, receipt: _Optional[_Union[Receipt, _Mapping]] = ...) -> None: ...
 
 class SubmitStreamRequest(_message.Message):
-    __slots__ = ("envelopes",)
+    __slots__ = ("envelopes", "disclosures")
     ENVELOPES_FIELD_NUMBER: _ClassVar[int]
+    DISCLOSURES_FIELD_NUMBER: _ClassVar[int]
     envelopes: _containers.RepeatedCompositeFieldContainer[_envelope_pb2.Envelope]
-    def __init__(self, envelopes: _Optional[_Iterable[_Union[_envelope_pb2.Envelope, _Mapping]]] = ...) -> None: ...
+    disclosures: _containers.RepeatedCompositeFieldContainer[Disclosure]
+    def __init__(self, envelopes: _Optional[_Iterable[_Union[_envelope_pb2.Envelope, _Mapping]]] = ..., disclosures: _Optional[_Iterable[_Union[Disclosure, _Mapping]]] = ...) -> None: ...
 
 class SubmitResult(_message.Message):
     __slots__ = ("receipt", "rejection")
@@ -91,7 +109,7 @@ class SubscribeRequest(_message.Message):
     def __init__(self, from_index: _Optional[int] = ..., stop_at_end: _Optional[bool] = ...) -> None: ...
 
 class LogEntry(_message.Message):
-    __slots__ = ("log_index", "envelope", "nonce", "agency_id", "record_id", "version", "accepted_at", "record", "share_with_redacted", "withdrawn")
+    __slots__ = ("log_index", "envelope", "nonce", "agency_id", "record_id", "version", "accepted_at", "record", "share_with_redacted", "withdrawn", "recipient_salt", "recipients")
     LOG_INDEX_FIELD_NUMBER: _ClassVar[int]
     ENVELOPE_FIELD_NUMBER: _ClassVar[int]
     NONCE_FIELD_NUMBER: _ClassVar[int]
@@ -102,6 +120,8 @@ class LogEntry(_message.Message):
     RECORD_FIELD_NUMBER: _ClassVar[int]
     SHARE_WITH_REDACTED_FIELD_NUMBER: _ClassVar[int]
     WITHDRAWN_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_SALT_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
     log_index: int
     envelope: _envelope_pb2.Envelope
     nonce: bytes
@@ -112,7 +132,9 @@ class LogEntry(_message.Message):
     record: _records_pb2.CaseRecord
     share_with_redacted: bool
     withdrawn: bool
-    def __init__(self, log_index: _Optional[int] = ..., envelope: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ..., nonce: _Optional[bytes] = ..., agency_id: _Optional[str] = ..., record_id: _Optional[str] = ..., version: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record: _Optional[_Union[_records_pb2.CaseRecord, _Mapping]] = ..., share_with_redacted: _Optional[bool] = ..., withdrawn: _Optional[bool] = ...) -> None: ...
+    recipient_salt: bytes
+    recipients: _containers.RepeatedCompositeFieldContainer[Recipient]
+    def __init__(self, log_index: _Optional[int] = ..., envelope: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ..., nonce: _Optional[bytes] = ..., agency_id: _Optional[str] = ..., record_id: _Optional[str] = ..., version: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record: _Optional[_Union[_records_pb2.CaseRecord, _Mapping]] = ..., share_with_redacted: _Optional[bool] = ..., withdrawn: _Optional[bool] = ..., recipient_salt: _Optional[bytes] = ..., recipients: _Optional[_Iterable[_Union[Recipient, _Mapping]]] = ...) -> None: ...
 
 class SubscribeResponse(_message.Message):
     __slots__ = ("entry",)

@@ -149,7 +149,7 @@ class RecordRef(_message.Message):
     def __init__(self, record_id: _Optional[str] = ...) -> None: ...
 
 class CaseRecord(_message.Message):
-    __slots__ = ("record_id", "agency_id", "case_reference", "version", "issued_at", "tlp", "share_with", "summary", "entities", "links", "supersedes", "retracts")
+    __slots__ = ("record_id", "agency_id", "case_reference", "version", "issued_at", "tlp", "share_with", "summary", "entities", "links", "supersedes", "retracts", "recipient_commitments")
     RECORD_ID_FIELD_NUMBER: _ClassVar[int]
     AGENCY_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_REFERENCE_FIELD_NUMBER: _ClassVar[int]
@@ -162,6 +162,7 @@ class CaseRecord(_message.Message):
     LINKS_FIELD_NUMBER: _ClassVar[int]
     SUPERSEDES_FIELD_NUMBER: _ClassVar[int]
     RETRACTS_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_COMMITMENTS_FIELD_NUMBER: _ClassVar[int]
     record_id: str
     agency_id: str
     case_reference: str
@@ -174,4 +175,5 @@ class CaseRecord(_message.Message):
     links: _containers.RepeatedCompositeFieldContainer[Link]
     supersedes: RecordRef
     retracts: RecordRef
-    def __init__(self, record_id: _Optional[str] = ..., agency_id: _Optional[str] = ..., case_reference: _Optional[str] = ..., version: _Optional[int] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ..., share_with: _Optional[_Iterable[str]] = ..., summary: _Optional[str] = ..., entities: _Optional[_Iterable[_Union[Entity, _Mapping]]] = ..., links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., supersedes: _Optional[_Union[RecordRef, _Mapping]] = ..., retracts: _Optional[_Union[RecordRef, _Mapping]] = ...) -> None: ...
+    recipient_commitments: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, record_id: _Optional[str] = ..., agency_id: _Optional[str] = ..., case_reference: _Optional[str] = ..., version: _Optional[int] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ..., share_with: _Optional[_Iterable[str]] = ..., summary: _Optional[str] = ..., entities: _Optional[_Iterable[_Union[Entity, _Mapping]]] = ..., links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., supersedes: _Optional[_Union[RecordRef, _Mapping]] = ..., retracts: _Optional[_Union[RecordRef, _Mapping]] = ..., recipient_commitments: _Optional[_Iterable[bytes]] = ...) -> None: ...

@@ -84,27 +84,52 @@ def test_identifier_problems_are_the_gateways():
     assert identifier_problem("colour", "x") == "unknown identifier kind 'colour'"
 
 
-def test_a_bad_identifier_holds_the_whole_record_back():
+def test_a_bad_identifier_is_left_out_and_reported_and_the_record_still_goes():
     b = builder()
     b.entity("op", pb.ENTITY_TYPE_ORGANIZATION, "Op").identifier("email", "ops@example.com")
-    b.entity("w1", pb.ENTITY_TYPE_CRYPTO_WALLET).identifier("wallet", ETH_BAD_CASE, "ETH")
-    b.link("op", "w1", pb.LINK_TYPE_CONTROLS)
-    out = b.finish()
-    assert len(out) == 1 and isinstance(out[0], BadRow)
-    assert out[0].location == "f.csv:3" and "EIP-55" in out[0].reason
+    b.entity("op", pb.ENTITY_TYPE_ORGANIZATION).identifier("email", "not-an-email", where="f.csv:3 (email)")
+    bad, (location, record) = b.finish()
+    assert isinstance(bad, BadRow) and bad.location == "f.csv:3 (email)" and "email" in bad.reason
+    assert location == "f.csv:3"
+    assert [(i.kind, i.value) for i in record.entities[0].identifiers] == [("email", "ops@example.com")]
 
 
-def test_skip_bad_identifiers_drops_the_wallet_and_its_links_but_reports_it():
-    b = builder(skip_bad_identifiers=True)
+def test_a_wallet_that_lost_its_address_goes_with_its_links():
+    b = builder()
     b.entity("op", pb.ENTITY_TYPE_ORGANIZATION, "Op")
     b.entity("w1", pb.ENTITY_TYPE_CRYPTO_WALLET).identifier("wallet", ETH_BAD_CASE, "ETH")
     b.entity("w2", pb.ENTITY_TYPE_CRYPTO_WALLET).identifier("wallet", ETH, "ETH")
     b.link("op", "w1", pb.LINK_TYPE_CONTROLS)
     b.link("op", "w2", pb.LINK_TYPE_CONTROLS)
-    bad, (location, record) = b.finish()
-    assert isinstance(bad, BadRow)
+    bad, (_, record) = b.finish()
+    assert isinstance(bad, BadRow) and bad.location == "f.csv:3" and "EIP-55" in bad.reason
     assert [e.ref for e in record.entities] == ["op", "w2"]
     assert [(k.source, k.target) for k in record.links] == [("op", "w2")]
+
+
+def test_the_old_skip_option_changes_nothing():
+    def run(**options):
+        b = builder(**options)
+        b.entity("op", pb.ENTITY_TYPE_ORGANIZATION, "Op")
+        b.entity("w1", pb.ENTITY_TYPE_CRYPTO_WALLET).identifier("wallet", ETH_BAD_CASE, "ETH")
+        return [str(x) if isinstance(x, BadRow) else x[1].SerializeToString() for x in b.finish()]
+    assert run(skip_bad_identifiers=False) == run(skip_bad_identifiers=True) == run()
+
+
+def test_a_record_left_with_nothing_of_its_own_gives_only_its_bad_rows():
+    b = builder()
+    b.reference("holder", pb.ENTITY_TYPE_PERSON, "local:fsa-jp/x:1:subject", "H")
+    b.entity("w", pb.ENTITY_TYPE_CRYPTO_WALLET).identifier("wallet", ETH_BAD_CASE, "ETH")
+    b.link("holder", "w", pb.LINK_TYPE_CONTROLS)
+    out = b.finish()
+    assert len(out) == 1 and isinstance(out[0], BadRow) and "EIP-55" in out[0].reason
+    # A wallet whose chain could not be told (a record-level problem) goes too.
+    b = builder()
+    b.entity("op", pb.ENTITY_TYPE_ORGANIZATION, "Op")
+    b.entity("w", pb.ENTITY_TYPE_CRYPTO_WALLET)
+    b.problem("wallet 'zzz': cannot tell its chain")
+    bad, (_, record) = b.finish()
+    assert "chain" in bad.reason and [e.ref for e in record.entities] == ["op"]
 
 
 def test_future_dates_and_missing_dates_are_bad_rows():

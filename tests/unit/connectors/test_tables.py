@@ -45,7 +45,7 @@ def test_xlsx_read_only_with_english_headers_and_extra_columns():
                                           "warnings.xlsx:Warnings!5"]
     northwind = next(r for r in records.values() if entity(r, "operator").name.startswith("Northwind"))
     assert identifiers(northwind, "url") == {("", "https://northwind-mix.example"), ("", "https://nw-mixer.example")}
-    assert ("Reference", "W-2026-021") in {(a.name, a.value) for a in entity(northwind, "operator").attributes}
+    assert ("reference", "W-2026-021") in {(a.name, a.value) for a in entity(northwind, "operator").attributes}
 
 
 def test_same_rows_same_ids_whatever_the_notes(tmp_path):
@@ -85,13 +85,19 @@ def test_one_undecodable_row_is_a_bad_row_the_rest_goes_on(tmp_path):
     assert len(records) == 3 and [b.location for b in bad] == ["mixed.csv:3"]
 
 
-def test_bad_dates_and_bad_urls_are_row_errors(tmp_path):
+def test_a_bad_date_holds_the_row_back_a_bad_url_only_itself(tmp_path):
     path = tmp_path / "w.csv"
-    path.write_text("name,website,date\nA Ltd,https://a.example,someday\nB Ltd,https://bad..example/,2026-01-01\n"
-                    "C Ltd,https://c.example,2026-01-02\n", encoding="utf-8")
-    records, bad, _, _ = run("warnings", path, authority="JP-FSA")
-    assert len(records) == 1 and [b.location for b in bad] == ["w.csv:2", "w.csv:3"]
-    assert "date of warning" in bad[0].reason
+    path.write_text("name,website,date\nA Ltd,https://a.example,someday\nB Ltd,https://bad..example/ b.example,"
+                    "2026-01-01\nC Ltd,https://c.example,2026-01-02\n", encoding="utf-8")
+    records, bad, _, locations = run("warnings", path, authority="JP-FSA")
+    assert [b.location for b in bad] == ["w.csv:2", "w.csv:3"]
+    assert "date of warning" in bad[0].reason and "someday" in bad[0].reason
+    # The warning of B stands, with the website that reads; the one that does not is said and kept as text.
+    assert "website 'https://bad..example/'" in bad[1].reason and "pushed without it" in bad[1].reason
+    assert sorted(locations.values()) == ["w.csv:3", "w.csv:4"]
+    b = next(r for r in records.values() if entity(r, "operator").name == "B Ltd")
+    assert identifiers(b, "url") == {("", "b.example")}
+    assert ("website_unreadable", "https://bad..example/") in {(a.name, a.value) for a in entity(b, "operator").attributes}
 
 
 def test_broken_xlsx(tmp_path):
@@ -167,5 +173,9 @@ def test_a_bad_cell_is_a_bad_row_naming_the_column(tmp_path, column, value, frag
     path = tmp_path / "row.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
     records, bad, _, _ = run("localgov", path)
-    assert not records and len(bad) == 1 and bad[0].location.startswith("row.csv:2")
+    assert len(bad) == 1 and bad[0].location.startswith("row.csv:2")
     assert fragment in bad[0].reason or fragment in bad[0].location
+    # The complaint is pushed all the same, without the bad value (issue 14: never the whole row for one cell).
+    (record,) = records.values()
+    assert [e.name for e in record.entities] == ["株式会社テスト"]
+    assert value not in str(record)

@@ -6,7 +6,16 @@ import pytest
 
 from graph.resolve import normalize, normalize_wallet
 from graph.resolve.errors import InvalidFormat, InvalidLength
-from graph.resolve.wallet import canonical_chain, compact, format, generic, is_valid, validate
+from graph.resolve.wallet import (
+    CHAINS,
+    candidates,
+    canonical_chain,
+    compact,
+    format,
+    generic,
+    is_valid,
+    validate,
+)
 
 ALIASES = {
     "BTC": ["btc", "XBT", "bitcoin", " Bitcoin "],
@@ -24,6 +33,14 @@ ALIASES = {
     "LTC-TESTNET": ["tltc"],
     "XRP": ["xrp", "ripple", "XRPL"],
     "XRP-TESTNET": ["xrp-testnet", "xrpl_testnet"],
+    "BCH": ["bch", "Bitcoin Cash", "bitcoincash"],
+    "BSV": ["bsv", "bitcoin sv"],
+    "BTG": ["btg", "bitcoin gold"],
+    "DASH": ["dash"],
+    "XVG": ["xvg", "verge"],
+    "ZEC": ["zec", "zcash"],
+    "XMR": ["xmr", "Monero"],
+    "SOL": ["sol", "solana"],
 }
 
 
@@ -34,8 +51,13 @@ def test_aliases(code: str, names: list[str]) -> None:
 
 
 def test_unknown_chain_is_upper_cased_fallback() -> None:
-    assert canonical_chain(" sol ") == "SOL"
+    assert canonical_chain(" ada ") == "ADA"
     assert canonical_chain("avax") == "AVAX"  # deliberately not AVAX-C
+    assert normalize_wallet("ada", "  addr1qx2fxv2umyhttkxyxp8x0dlpdt3k6cwng5pxj3jhsydzer  ") == (
+        "ADA",
+        "addr1qx2fxv2umyhttkxyxp8x0dlpdt3k6cwng5pxj3jhsydzer",
+    )
+    # SOL has its own rule now (32 bytes of Base58), no longer the fallback's.
     assert normalize_wallet("sol", "  7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV  ") == (
         "SOL",
         "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV",
@@ -81,3 +103,12 @@ def test_compact_format_and_is_valid_dispatch_by_chain() -> None:
     )
     assert is_valid("TNDzfERDpxLDS2w1q6yaFC7pzqaSQ3Bg3r", chain="TRX")
     assert not is_valid("TNDzfERDpxLDS2w1q6yaFC7pzqaSQ3Bg3r", chain="ETH")
+
+
+def test_candidates_are_every_chain_whose_rule_accepts_the_text() -> None:
+    evm = "0x52908400098527886e0f7030069857d2e4169ee7"
+    assert [c for c, _ in candidates(evm.upper().replace("0X", "0x"))] == [
+        code for code, spec in CHAINS.items() if spec.rule == "eth"]
+    assert candidates("TNDzfERDpxLDS2w1q6yaFC7pzqaSQ3Bg3r") == [("TRX", "TNDzfERDpxLDS2w1q6yaFC7pzqaSQ3Bg3r")]
+    assert candidates("5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320") == []
+    assert candidates("not an address") == []
