@@ -65,7 +65,6 @@ from connectors.base import (
 from connectors.dates import PRECISIONS, When, parse_when
 from connectors.tabular import Columns, records_from_table
 from graph import resolve
-from graph.project import identifier_key
 from regulink.v1 import records_pb2 as pb
 
 PREFIX = "warn"
@@ -135,11 +134,8 @@ def split_urls(cell: str) -> list[str]:
 
 
 def site_problem(url: str) -> str | None:
-    """Why a website text is not a public website, or None."""
-    problem = identifier_problem("url", url)
-    if problem is None and "." not in identifier_key("url", url).removeprefix("domain:"):
-        problem = "no top-level domain"
-    return problem
+    """Why a website text is not a public website (graph.resolve.url: no top-level domain …), or None."""
+    return identifier_problem("url", url)
 
 
 def read(path: Path, options: Options) -> Iterator[tuple[str, pb.CaseRecord] | BadRow]:

@@ -36,6 +36,8 @@ MAX_LENGTH = 8192
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# A scheme written wrong: "https:/", "https//", "http:" before something that is not a port.
+_BROKEN_SCHEME = re.compile(r"(?i)(https?|ftp|hxxps?)(:/?(?!/)(?!\d)|//)")
 
 
 def compact(value: str) -> str:
@@ -130,9 +132,14 @@ def website_domain(url: str) -> str:
     """
     text = compact(url)
     if not _SCHEME.match(text):
+        if _BROKEN_SCHEME.match(text):
+            # "https:/host", "https//host", "http:host": read scheme-less, the scheme would become the host.
+            raise InvalidFormat("URL scheme is not followed by '://'", url)
         text = "http://" + text
     parts = _split(url, text)
     host, is_ip = _host(parts, url)
     if is_ip:
         raise InvalidFormat("URL host is an IP address, not a domain", url)
+    if "." not in host:
+        raise InvalidFormat("a website's host has a top-level domain (example.com, not example)", url)
     return host

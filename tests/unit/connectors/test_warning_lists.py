@@ -72,7 +72,8 @@ def test_esma_register_every_warning_is_a_record_and_exact_repeats_are_counted(e
     # The one refusal, and it refuses the website, not the warning: "https://kapidexnx" has no top-level domain.
     assert [(b.location, b.reason) for b in bad] == [
         ("esma-ncasp-2026-08-16.csv:125",
-         "website 'https://kapidexnx': no top-level domain; the warning is pushed without it")]
+         "website 'https://kapidexnx': a website's host has a top-level domain (example.com, not example): "
+         "https://kapi…; the warning is pushed without it")]
     kapidex = next(r for r in records.values() if entity(r, "operator").name == "Kapidex Nx")
     assert identifiers(kapidex, "url") == {("", "https://kapidexnx.net")}
 
