@@ -102,6 +102,8 @@ def entity(key: str, as_agency: As, target: Target = "localhost:7443", tls_dir: 
         branch = tree.add("attributes")
         for a in node.attributes:
             branch.add(f"{escape(a.name)}: {escape(a.value)}  [dim]from {_records(a)}[/dim]")
+    for caution in node.cautions:
+        tree.add(f"[bold red]caution[/bold red] {escape(caution)}")
     sources = tree.add("reported by")
     for s in node.sources:
         sources.add(escape(f"{s.agency_id} {s.record_id} v{s.version} ({TLP_NAMES.get(s.tlp, '')})"))
@@ -301,7 +303,8 @@ def rebuild(
     try:
         rebuilt = asyncio.run(run())
     except graph_rebuild.RebuildRunning as exc:
-        fail(f"cannot rebuild: {exc}")
+        fail(f"cannot rebuild: {exc}; let it finish (a rebuild that died stops refreshing its mark, and "
+             f"after {graph_rebuild.STALE_SECONDS}s this command takes it over)")
     except (OSError, RuntimeError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
         fail(f"cannot rebuild: {type(exc).__name__}: {exc}")
     for row in rebuilt.set_aside[:10]:  # records over the record limits, left out as live projection does

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from graph import provenance, schema
+from graph import cautions, provenance, schema
 from graph.provenance import visible_tally
 from graph.visibility import most_restrictive, readable_by
 
@@ -70,6 +70,11 @@ class NodeView(_Sourced):
     @property
     def last_ms(self) -> int:
         return max(s["seen_ms"] for s in self.sources)
+
+    @property
+    def cautions(self) -> list[str]:
+        """Which of its visible names may not show what they are (graph.cautions)."""
+        return cautions.of_names(self.names)
 
     @property
     def caption(self) -> str:

@@ -66,7 +66,7 @@ def node_message(view: NodeView) -> pb.Node:
                                         records=_record_keys(rs))
                     for n, v, rs in view.attributes],
         sources=_provenance(view.sources), agencies=view.agencies, first_seen=_timestamp(view.first_ms),
-        last_seen=_timestamp(view.last_ms), tlp=view.tlp, source_count=view.source_count,
+        last_seen=_timestamp(view.last_ms), tlp=view.tlp, source_count=view.source_count, cautions=view.cautions,
     )
 
 

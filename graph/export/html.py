@@ -495,6 +495,7 @@ _APP = r"""
     facts([["TLP", n.tlp], ["First seen", when(n.first_seen)], ["Last seen", when(n.last_seen)],
            ["Links", String(n.degree || 0)]]);
     section("Names", n.names);
+    section("Caution", n.cautions);
     section("Identifiers", n.identifiers, true);
     section("Roles", list(n.roles).map(function (r) { return r.replace(/_/g, " "); }));
     section("Attributes", n.attributes);

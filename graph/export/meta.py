@@ -190,6 +190,8 @@ NODE_FIELDS: dict[str, tuple[str, str]] = {
     "last_seen": ("string", "last time a visible record asserted it (ISO 8601, UTC)"),
     "color": ("string", "the type's colour from the model"),
     "shape": ("string", "the type's shape from the model"),
+    "cautions": ("list", "names that may not show what they are: bidirectional controls, invisible "
+                         "characters, look-alike letters (graph/cautions.py)"),
 }
 
 EDGE_FIELDS: dict[str, tuple[str, str]] = {
@@ -223,6 +225,7 @@ def node_fields(node: NodeView) -> dict[str, str | list[str]]:
         "last_seen": iso_ms(node.last_ms),
         "color": color,
         "shape": shape,
+        "cautions": [clean(c) for c in node.cautions],
     }
 
 

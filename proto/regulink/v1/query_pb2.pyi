@@ -55,7 +55,7 @@ class SourcedAttribute(_message.Message):
     def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ..., record_ids: _Optional[_Iterable[str]] = ..., records: _Optional[_Iterable[_Union[RecordKey, _Mapping]]] = ...) -> None: ...
 
 class Node(_message.Message):
-    __slots__ = ("key", "type", "caption", "names", "identifiers", "roles", "attributes", "sources", "agencies", "first_seen", "last_seen", "tlp", "source_count")
+    __slots__ = ("key", "type", "caption", "names", "identifiers", "roles", "attributes", "sources", "agencies", "first_seen", "last_seen", "tlp", "source_count", "cautions")
     KEY_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     CAPTION_FIELD_NUMBER: _ClassVar[int]
@@ -69,6 +69,7 @@ class Node(_message.Message):
     LAST_SEEN_FIELD_NUMBER: _ClassVar[int]
     TLP_FIELD_NUMBER: _ClassVar[int]
     SOURCE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CAUTIONS_FIELD_NUMBER: _ClassVar[int]
     key: str
     type: str
     caption: str
@@ -82,7 +83,8 @@ class Node(_message.Message):
     last_seen: _timestamp_pb2.Timestamp
     tlp: _records_pb2.Tlp
     source_count: int
-    def __init__(self, key: _Optional[str] = ..., type: _Optional[str] = ..., caption: _Optional[str] = ..., names: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., identifiers: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., roles: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[SourcedAttribute, _Mapping]]] = ..., sources: _Optional[_Iterable[_Union[Provenance, _Mapping]]] = ..., agencies: _Optional[_Iterable[str]] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tlp: _Optional[_Union[_records_pb2.Tlp, str]] = ..., source_count: _Optional[int] = ...) -> None: ...
+    cautions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, key: _Optional[str] = ..., type: _Optional[str] = ..., caption: _Optional[str] = ..., names: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., identifiers: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., roles: _Optional[_Iterable[_Union[SourcedValue, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[SourcedAttribute, _Mapping]]] = ..., sources: _Optional[_Iterable[_Union[Provenance, _Mapping]]] = ..., agencies: _Optional[_Iterable[str]] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tlp: _Optional[_Union[_records_pb2.Tlp, str]] = ..., source_count: _Optional[int] = ..., cautions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Edge(_message.Message):
     __slots__ = ("source", "target", "type", "sources", "agencies", "evidence", "score", "tlp", "source_count")
