@@ -75,7 +75,7 @@ def why_not_continue(state: ProjectionState, ledger: LedgerStore, *, exclusive: 
         age = (state.rebuild_age_ms or 0) / 1000
         if not exclusive and age < STALE_SECONDS:
             raise RebuildRunning(f"the graph is being rebuilt by {state.rebuild_owner} "
-                                 f"(its mark refreshed {age:.0f}s ago); waiting for it to finish")
+                                 f"(its mark refreshed {age:.0f}s ago)")
         return (f"a graph rebuild did not finish ({state.rebuild_reason}, by {state.rebuild_owner}): "
                 f"the graph is incomplete")
     if state.watermark < 0:

@@ -19,6 +19,8 @@
     regulink_projector_up                                  1 while the projector process runs
     regulink_projector_restarts_total                      times the projector process had to be restarted
     regulink_projection_unprojectable                      ledger entries the graph refused, left out of it
+    regulink_projection_rebuilding                         1 while the graph, found incomplete or ahead of the
+                                                           ledger, is projected again from entry 0
 
 Labels are bounded by code or by the registry: RPC and query names, gRPC code
 names, error reasons, and the calling agency (its mTLS identity, checked

@@ -193,8 +193,9 @@ class Projector:
         The records are folded in memory with the very same remove/add steps
         as `apply`, then the result is written with plain CREATEs in large
         chunks and the watermark last (tests/contract: same graph as
-        incremental projection). An interrupted rebuild leaves watermark -1,
-        so the gateway replays over it, which is idempotent; or run it again.
+        incremental projection). The caller marks the graph incomplete
+        around it (gateway.graph_rebuild): an interrupted rebuild is emptied
+        and redone, never continued.
         """
         work = _WorkingSet()
         last = -1
