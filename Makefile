@@ -12,7 +12,7 @@ help:
 	@echo "make bench  - benchmarks in tests/perf (not part of the test run)"
 	@echo "make lint   - buf lint of proto/"
 	@echo "make proto  - regenerate the Python code of proto/regulink/v1"
-	@echo "make soak   - 10 kill -9 trials in the middle of a 10,000-record stream"
+	@echo "make soak   - 10 kill -9 trials in the middle of a 10,000-record stream, and a PostgreSQL failover in one"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,7 @@ proto: $(VENV)/.installed
 
 soak: $(VENV)/.installed
 	REGULINK_CRASH_TRIALS=10 REGULINK_CRASH_RECORDS=10000 $(PY) -m pytest -q tests/e2e/test_crash.py
+	REGULINK_FAILOVER_RECORDS=10000 $(PY) -m pytest -q -s tests/e2e/test_failover.py
 
 clean:
 	rm -rf $(VENV) node_modules demo-data .pytest_cache .hypothesis

@@ -6,8 +6,8 @@
 
 Copies into DEST (which must not exist yet):
 
-    ledger.db, registry.db, audit.db   with SQLite's online backup API: each copy is a
-                                       consistent snapshot even while the gateway
+    watches.db, ledger.db,             with SQLite's online backup API: each copy is a
+    registry.db, audit.db              consistent snapshot even while the gateway
                                        writes (WAL), unlike `cp`, which can tear a page
     keys/                              the log signing key (without it the restored log
                                        cannot sign new tree heads under the same key)
@@ -17,7 +17,7 @@ Copies into DEST (which must not exist yet):
 
 graph/ (the embedded ArcadeDB) is not copied: it is rebuilt from the ledger
 with `regulink graph rebuild`. Each database is snapshotted on its own, so the
-three are not one atomic snapshot; none depends on another's exact state.
+four are not one atomic snapshot; none depends on another's exact state.
 Exit status 0 on success, 1 with one line on stderr otherwise.
 """
 
@@ -34,7 +34,9 @@ import sys
 import time
 from pathlib import Path
 
-DATABASES = ("ledger.db", "registry.db", "audit.db")
+# watches.db before ledger.db: its copy then never says it evaluated entries the ledger's copy lacks
+# (the restored gateway evaluates again from where the watches' copy left off: alerts at least once).
+DATABASES = ("watches.db", "ledger.db", "registry.db", "audit.db")
 
 
 def _snapshot(source: Path, target: Path) -> None:

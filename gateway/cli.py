@@ -52,7 +52,14 @@ def _timestamp(text: str | None) -> float | None:
 
 
 def _registry(data_dir: Path) -> Registry:
-    return Registry(config.Settings(data_dir=data_dir).registry_path)
+    """The registry the gateway reads: <data-dir>/registry.db, or the PostgreSQL database of a PostgreSQL
+    ledger (REGULINK_LEDGER, or `ledger` in the REGULINK_CONFIG file): gateway.registry_pg."""
+    from gateway.registry_pg import open_registry
+
+    try:
+        return open_registry(config.load(data_dir=data_dir).registry_location)
+    except config.ConfigError as exc:
+        fail(str(exc))
 
 
 # -- Operator -------------------------------------------------------------------------
@@ -71,6 +78,13 @@ def serve(
     metrics_listen: Annotated[Optional[str], typer.Option(
         help="HOST:PORT for Prometheus metrics over plain HTTP (/metrics), e.g. 127.0.0.1:9464; off by default. "
              "Keep it off the public network (env REGULINK_METRICS_LISTEN).")] = None,
+    ledger: Annotated[Optional[str], typer.Option(
+        help="Where the log lives [default: <data-dir>/ledger.db, SQLite]: a file, or postgresql://… for a "
+             "PostgreSQL primary with a synchronous standby (docs/ledger.md) (env REGULINK_LEDGER).")] = None,
+    role: Annotated[Optional[str], typer.Option(
+        help="writer [default]: the one gateway that appends (on PostgreSQL a second writer stands by until the "
+             "lease is free); query: read-only, serves queries, exports, proofs and Subscribe from a PostgreSQL "
+             "ledger, refuses records naming the writer (env REGULINK_ROLE).")] = None,
     log_level: Annotated[str, typer.Option(envvar="REGULINK_LOG_LEVEL")] = "INFO",
     log_format: Annotated[str, typer.Option(envvar="REGULINK_LOG_FORMAT",
                                             help="text for a terminal; json (one object a line, with request ids) "
@@ -80,6 +94,9 @@ def serve(
     server certificate and log key on first start (and says so).
 
     Example: regulink serve --data-dir ./gw --listen 0.0.0.0:7443
+
+    On PostgreSQL (docs/ledger.md): regulink serve --ledger postgresql://regulink@db1,db2/regulink?target_session_attrs=read-write
+    and, on other machines, read-only: regulink serve --role query --ledger postgresql://regulink@db2/regulink
     """
     from gateway import logs
     from gateway.datadir import ExposedData
@@ -91,14 +108,14 @@ def serve(
     logs.configure(log_level.upper(), log_format)
     try:
         settings = config.load(config_file, data_dir=data_dir, listen=listen, origin=origin, graph=graph,
-                               metrics_listen=metrics_listen)
+                               metrics_listen=metrics_listen, ledger=ledger, role=role)
     except config.ConfigError as exc:
         fail(str(exc))
 
     async def run() -> None:
         try:
-            gateway = Gateway(settings)
-        except (LedgerDamaged, ExposedData) as exc:  # one line with the fix, never a traceback
+            gateway = Gateway(settings)  # a PostgreSQL writer waits here for the writer lease
+        except (LedgerDamaged, ExposedData, errors.Unavailable) as exc:  # one line with the fix, never a traceback
             fail(f"{exc}; {exc.fix}" if isinstance(exc, LedgerDamaged) else str(exc))
         if gateway.first_run.created_tls:
             console.print(f"[yellow]created a development CA and server certificate in {settings.tls}[/yellow]")
@@ -110,16 +127,19 @@ def serve(
             fail(f"cannot listen on {settings.listen}: {exc}")
         except OSError as exc:  # the metrics listener, which starts first
             fail(f"cannot serve metrics on {settings.metrics_listen}: {exc}")
-        console.print(f"gateway [bold]{settings.origin}[/bold] serving on port {port} "
-                      f"(data {settings.data_dir}, log size {gateway.ledger.size})")
+        console.print(f"{'query ' if settings.role == 'query' else ''}gateway [bold]{gateway.ledger.origin}[/bold] "
+                      f"serving on port {port} (data {settings.data_dir}, log size {gateway.ledger.size})")
         print(f"READY {port}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        fenced = asyncio.ensure_future(gateway.fenced.wait())
+        await asyncio.wait([asyncio.ensure_future(stop.wait()), fenced], return_when=asyncio.FIRST_COMPLETED)
         console.print("shutting down: finishing in-flight receipts")
         await gateway.stop(5)
+        if fenced.done():  # another writer took the lease: exit non-zero, a supervisor restarts us as a standby
+            fail(gateway.ledger.store.fenced)
 
     # Whatever the gateway and its children (the graph database, the projector) create is the
     # gateway user's alone; gateway.datadir checks what was there before.
@@ -469,6 +489,16 @@ from gateway.cli_ledger import ledger_app  # noqa: E402
 app.add_typer(ledger_app, name="ledger", rich_help_panel="Operator")
 
 app.command("export", rich_help_panel="Analyst")(export)
+
+from gateway.cli_watch import alerts, watch_app  # noqa: E402
+
+app.add_typer(watch_app, name="watch", rich_help_panel="Investigator")
+app.command("alerts", rich_help_panel="Investigator")(alerts)
+
+from gateway.console.command import console as console_command, console_user  # noqa: E402
+
+app.command("console", rich_help_panel="Investigator")(console_command)
+app.command("console-user", rich_help_panel="Operator")(console_user)
 
 
 def main() -> None:

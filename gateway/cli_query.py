@@ -236,18 +236,23 @@ def decide(
 
 def query_log(data_dir: Annotated[Path, typer.Option("--data-dir", envvar="REGULINK_DATA_DIR")] = config.DEFAULT_DATA_DIR,
               agency: Annotated[Optional[str], typer.Option(help="Only this agency's questions.")] = None,
+              investigator: Annotated[Optional[str], typer.Option(
+                  help="Only this person's questions (the name an investigator console sends with each call).")]
+              = None,
               limit: int = 50) -> None:
-    """The query audit trail: who asked what, when, and how many results (operator).
+    """The query audit trail: who asked what, when, and how many results (operator). The
+    investigator column names the person when the agency's tool says who asked (the console does).
 
     Example: regulink query-log --agency npa-cyber
     """
     from gateway.audit import AuditLog
 
     log = AuditLog(config.Settings(data_dir=data_dir).data_dir / "audit.db")
-    table = Table("time", "agency", "call", "parameters", "results", "outcome")
-    for row in log.recent(limit, agency):
+    table = Table("time", "agency", "investigator", "call", "parameters", "results", "outcome")
+    for row in log.recent(limit, agency, investigator):
         when = dt.datetime.fromtimestamp(row["at_ms"] / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(when, row["agency_id"], row["call"], escape(row["params"]), str(row["results"]), row["outcome"])
+        table.add_row(when, row["agency_id"], escape(row["investigator"]), row["call"], escape(row["params"]),
+                      str(row["results"]), row["outcome"])
     out.print(table)
 
 
@@ -267,7 +272,7 @@ def rebuild(
     Also how to move to Neo4j: regulink graph rebuild --graph neo4j://neo4j.internal:7687
     """
     from gateway import graph_rebuild
-    from gateway.ledger.store import LedgerStore
+    from gateway.ledger.stores import open_store
     from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
     from graph.store import GraphStore
 
@@ -285,7 +290,7 @@ def rebuild(
             endpoint = BoltEndpoint(settings.graph, settings.graph_user, settings.graph_password,
                                     settings.graph_database or None)
         store = await GraphStore.connect(endpoint)
-        ledger = LedgerStore(settings.ledger_path)
+        ledger = open_store(settings.ledger_location)
         try:
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                           console=console) as progress:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import urllib.parse
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,8 @@ from regulink.v1 import (
     registry_pb2_grpc,
     transparency_pb2,
     transparency_pb2_grpc,
+    watch_pb2,
+    watch_pb2_grpc,
 )
 
 _BY_REASON = {
@@ -162,6 +165,45 @@ class TlsFiles:
         )
 
 
+class _Naming:
+    """Adds the person's name to a call's metadata, for the gateway's query audit (gateway.audit)."""
+
+    def __init__(self, name: str) -> None:
+        # gRPC metadata values are ASCII: the name goes percent-encoded (UTF-8).
+        self.pair = ("regulink-investigator", urllib.parse.quote(name, safe=" "))
+
+    def _named(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        return details._replace(metadata=grpc.aio.Metadata(*(details.metadata or ()), self.pair))
+
+
+# grpc.aio files an interceptor under the first of the four kinds it is (an if/elif chain), so each kind
+# of call needs an interceptor of its own.
+class _NamesUnaryUnary(_Naming, grpc.aio.UnaryUnaryClientInterceptor):
+    async def intercept_unary_unary(self, continuation, details, request):
+        return await continuation(self._named(details), request)
+
+
+class _NamesUnaryStream(_Naming, grpc.aio.UnaryStreamClientInterceptor):
+    async def intercept_unary_stream(self, continuation, details, request):
+        return await continuation(self._named(details), request)
+
+
+class _NamesStreamUnary(_Naming, grpc.aio.StreamUnaryClientInterceptor):
+    async def intercept_stream_unary(self, continuation, details, request_iterator):
+        return await continuation(self._named(details), request_iterator)
+
+
+class _NamesStreamStream(_Naming, grpc.aio.StreamStreamClientInterceptor):
+    async def intercept_stream_stream(self, continuation, details, request_iterator):
+        return await continuation(self._named(details), request_iterator)
+
+
+def _naming(investigator: str) -> list[grpc.aio.ClientInterceptor] | None:
+    if not investigator:
+        return None
+    return [kind(investigator) for kind in (_NamesUnaryUnary, _NamesUnaryStream, _NamesStreamUnary, _NamesStreamStream)]
+
+
 class AsyncClient:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.channel = channel
@@ -170,16 +212,21 @@ class AsyncClient:
         self.transparency = transparency_pb2_grpc.TransparencyServiceStub(channel)
         self.query = query_pb2_grpc.QueryServiceStub(channel)
         self.exports = export_pb2_grpc.ExportServiceStub(channel)
+        self.watch = watch_pb2_grpc.WatchServiceStub(channel)
         self._log_key: Ed25519PublicKey | None = None
         self._origin: str | None = None
 
     @classmethod
-    def connect(cls, target: str, tls: TlsFiles, *, max_message_bytes: int = 16 << 20) -> AsyncClient:
+    def connect(cls, target: str, tls: TlsFiles, *, max_message_bytes: int = 16 << 20,
+                investigator: str = "") -> AsyncClient:
+        """A client on an mTLS channel. `investigator` names the person behind every call (a tool
+        several people of the agency use, such as the console): the gateway's query audit keeps it."""
         options = [
             ("grpc.max_send_message_length", max_message_bytes),
             ("grpc.max_receive_message_length", max_message_bytes),
         ]
-        return cls(grpc.aio.secure_channel(target, tls.credentials(), options=options))
+        return cls(grpc.aio.secure_channel(target, tls.credentials(), options=options,
+                                           interceptors=_naming(investigator)))
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -328,6 +375,40 @@ class AsyncClient:
 
     async def analyze(self, key: str, **options) -> query_pb2.AnalyzeResponse:
         return await self._call(self.query.Analyze, query_pb2.AnalyzeRequest(key=key, **options))
+
+    # -- watches and alerts (docs/api.md#watches-and-alerts) ---------------------------------
+
+    async def add_watch(self, rule: watch_pb2.KeyRule | watch_pb2.NameRule | watch_pb2.NeighbourhoodRule
+                        | watch_pb2.CrossAgencyRule, *, label: str = "") -> watch_pb2.Watch:
+        """Watch a key, a name, the neighbourhood of a key or the agency's own reports:
+
+            await client.add_watch(watch_pb2.KeyRule(key="wallet:ETH:0x…"), label="case 12")
+        """
+        field = {watch_pb2.KeyRule: "key", watch_pb2.NameRule: "name", watch_pb2.NeighbourhoodRule: "neighbourhood",
+                 watch_pb2.CrossAgencyRule: "cross_agency"}[type(rule)]
+        request = watch_pb2.AddWatchRequest(label=label, **{field: rule})
+        return (await self._call(self.watch.AddWatch, request)).watch
+
+    async def watches(self) -> list[watch_pb2.Watch]:
+        return list((await self._call(self.watch.ListWatches, watch_pb2.ListWatchesRequest())).watches)
+
+    async def remove_watch(self, watch_id: str) -> None:
+        await self._call(self.watch.RemoveWatch, watch_pb2.RemoveWatchRequest(watch_id=watch_id))
+
+    async def alerts(self, after: int = 0, *, follow: bool = False) -> AsyncIterator[watch_pb2.AlertsResponse]:
+        """The agency's alert events after a position, in order, at least once (keep the last position
+        handled and pass it as `after` to resume); `follow` keeps waiting for new ones."""
+        call = self.watch.Alerts(watch_pb2.AlertsRequest(after=after, follow=follow))
+        try:
+            async for response in call:
+                yield response
+        except grpc.aio.AioRpcError as exc:
+            raise error_from_rpc(exc) from None
+
+    async def ack_alert(self, alert_id: int, triage: int, note: str = "") -> watch_pb2.Alert:
+        """Triage an alert: watch_pb2.TRIAGE_CONFIRMED or TRIAGE_DISMISSED, with a note."""
+        request = watch_pb2.AckAlertRequest(alert_id=alert_id, triage=triage, note=note)
+        return (await self._call(self.watch.AckAlert, request)).alert
 
     # -- analyst ------------------------------------------------------------------------
 

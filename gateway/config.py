@@ -6,6 +6,7 @@ Validated at start with errors that name the setting and the fix.
 from __future__ import annotations
 
 import os
+import socket
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -53,6 +54,19 @@ class Settings:
     # Seconds the graph projection may fail at one place before it is reported stuck (an alarm:
     # GetGraphStatus, metrics, the regulink.graph.Freshness health status).
     projection_stuck_seconds: int = 60
+    # Where the log lives: "" = <data_dir>/ledger.db (SQLite), a path or sqlite:PATH, or a
+    # postgresql:// URL (several hosts and target_session_attrs=read-write follow a failover).
+    # On PostgreSQL the agency registry lives there too (gateway.registry_pg). docs/ledger.md.
+    ledger: str = ""
+    # PostgreSQL only: what COMMIT waits for before a receipt leaves: on (the synchronous standby has the
+    # batch on disk), remote_apply (and queries on it see it) or remote_write (in its memory).
+    ledger_synchronous_commit: str = "on"
+    # writer: the one sequencer (on PostgreSQL it waits for the writer lease, as a standby, while another
+    # holds it); query: read-only, serves queries, exports, proofs and Subscribe from a PostgreSQL ledger.
+    role: str = "writer"
+    # The address partners reach this writer at, which query gateways name when they refuse a record;
+    # default: listen (with this machine's name for 0.0.0.0).
+    advertise: str = ""
 
     @property
     def tls(self) -> Path:
@@ -64,7 +78,33 @@ class Settings:
 
     @property
     def ledger_path(self) -> Path:
+        """The SQLite ledger file (when the ledger is not PostgreSQL)."""
+        if self.ledger and not self.ledger_on_postgresql:
+            return Path(self.ledger.removeprefix("sqlite:")).expanduser()
         return self.data_dir / "ledger.db"
+
+    @property
+    def ledger_on_postgresql(self) -> bool:
+        return self.ledger.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def ledger_location(self) -> str:
+        """What gateway.ledger.stores.open_store opens: the PostgreSQL URL or the SQLite file."""
+        return self.ledger if self.ledger_on_postgresql else str(self.ledger_path)
+
+    @property
+    def registry_location(self) -> str:
+        """The agency registry: in the ledger's PostgreSQL database, else <data_dir>/registry.db."""
+        return self.ledger if self.ledger_on_postgresql else str(self.registry_path)
+
+    def advertised(self, port: int | None = None) -> str:
+        """The writer's address for partners: advertise, else listen (this machine's name for a wildcard
+        host, the port bound when listen asked for port 0)."""
+        if self.advertise:
+            return self.advertise
+        host, _, wanted = self.listen.rpartition(":")
+        host = socket.gethostname() if host in ("0.0.0.0", "[::]", "::") else host
+        return f"{host}:{port if port is not None else wanted}"
 
     @property
     def log_key_path(self) -> Path:
@@ -92,6 +132,18 @@ class Settings:
             raise ConfigError("agency_rate and agency_max_streams must be 0 (no limit) or more, agency_burst at least 1")
         if self.projection_stuck_seconds < 1:
             raise ConfigError("projection_stuck_seconds must be at least 1")
+        if self.role not in ("writer", "query"):
+            raise ConfigError(f"role must be writer or query (got {self.role!r})")
+        if self.role == "query" and not self.ledger_on_postgresql:
+            raise ConfigError("a query gateway reads the writer's PostgreSQL ledger: set ledger = "
+                              "\"postgresql://…\" (REGULINK_LEDGER); a SQLite ledger has one gateway, the writer")
+        if self.ledger.startswith("postgres") and not self.ledger_on_postgresql:
+            raise ConfigError(f"ledger must be a postgresql:// URL, a file path or sqlite:PATH (got {self.ledger!r})")
+        if self.ledger_synchronous_commit not in ("on", "remote_apply", "remote_write"):
+            raise ConfigError("ledger_synchronous_commit must be on, remote_apply or remote_write: weaker values "
+                              "would send receipts for batches one disk holds (docs/ledger.md)")
+        if self.advertise and not _is_host_port(self.advertise):
+            raise ConfigError(f"advertise must be HOST:PORT, e.g. gw-writer.example.org:7443 (got {self.advertise!r})")
         if self.verify_workers < -1:
             raise ConfigError("verify_workers must be -1 (one per core), 0 (none) or a number of processes")
         return self

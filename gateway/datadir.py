@@ -24,7 +24,7 @@ log = logging.getLogger("regulink.gateway")
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
-DATABASES = ("ledger.db", "registry.db", "audit.db")
+DATABASES = ("ledger.db", "registry.db", "audit.db", "watches.db")
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 PRIVATE_DIRS = ("", "keys", "graph")
 

@@ -38,6 +38,8 @@ def setup(data: Path) -> dict:
     if data.exists():
         shutil.rmtree(data)
     registry = Registry(data / "registry.db")
+    # The gateway's own settings beside its data: `regulink console --with-gateway` starts it with them.
+    (data / "gateway.toml").write_text(f'[gateway]\norigin = "{ORIGIN}"\n')
     devca.ensure_ca(data / "tls")
     signing = {}
     for agency_id, name, kind, jurisdiction in AGENCIES:
@@ -57,7 +59,7 @@ async def main(data: Path) -> None:
     console.print(f"1. registering three agencies in {data}")
     signing = setup(data)
     console.print("2. starting the gateway (`regulink serve`, mTLS on loopback)")
-    gateway = await process.start(data, "--origin", "demo.regulink/log", "--log-level", "WARNING")
+    gateway = await process.start(data, "--config", str(data / "gateway.toml"), "--log-level", "WARNING")
     target = gateway.target
     try:
         console.print(f"3. each agency signs its sample records and pushes them over SubmitStream to {target}")
@@ -130,9 +132,22 @@ async def main(data: Path) -> None:
         console.print(f"[green]demo done[/green]: gateway data in {data}, log key id {keys.key_id(log_key)[:16]}…")
     finally:
         await gateway.stop()
+    console.print("Explore the demo investigation in your browser (the investigator console, docs/console.md):")
+    console.print(console_command(data), soft_wrap=True, highlight=False, markup=False)
+
+
+def console_command(data: Path) -> str:
+    """The one command that opens the console on the demo data, as the police unit (which may sign decisions)."""
+    here = Path.cwd()
+    shown = data.relative_to(here) if data.is_relative_to(here) else data
+    regulink = Path(sys.executable).with_name("regulink")
+    program = regulink.relative_to(here) if regulink.is_relative_to(here) else regulink
+    return (f"{program} console --as npa-cyber --with-gateway {shown} "
+            f"--key {shown / 'agency-keys' / 'npa-cyber.pem'} --state-dir {shown / 'console'} --open")
 
 
 DEMO_WALLET = "wallet:ETH:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+ORIGIN = "demo.regulink/log"
 
 
 def records_tlp(record) -> str:

@@ -50,6 +50,7 @@ class Projection:
         self._task: asyncio.Task | None = None
         self._woken = False  # a wake-up is on its way and not yet answered: no need for another
         self._repointed = False  # the projector was ended on purpose, to start on a new endpoint
+        self.on_advance: list[Callable[[], None]] = []  # called when the watermark moves (gateway.alerting)
 
     @property
     def lag(self) -> int:
@@ -161,8 +162,12 @@ class Projection:
 
     def _follow(self, report: dict) -> None:
         self._woken = False
+        before = self.watermark
         if report["watermark"] >= 0 or self.watermark < 0:
             self.watermark = report["watermark"]
+        if self.watermark != before:
+            for listener in self.on_advance:
+                listener()
         self.last_error = report["error"]
         self.error_kind = report.get("error_kind")
         self.failing_since = report["failing_since"]

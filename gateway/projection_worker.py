@@ -33,7 +33,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
-from pathlib import Path
 
 import neo4j
 import orjson
@@ -42,6 +41,7 @@ from gateway import graph_rebuild, parent_death
 from gateway.admission import parse_record
 from gateway.errors import RegulinkError
 from gateway.ledger.store import Entry, LedgerStore
+from gateway.ledger.stores import open_store
 from gateway.records import limit_problem
 from gateway.verifier import BACKGROUND_NICENESS
 from gateway import logs
@@ -270,7 +270,7 @@ async def main() -> None:
     logs.configure(settings.get("log_level", "INFO"), settings.get("log_format", "text"))
     os.nice(BACKGROUND_NICENESS)  # behind the serving loop and the database when the cores are busy
     endpoint = BoltEndpoint(**settings["graph"])
-    ledger = LedgerStore(Path(settings["ledger"]))
+    ledger = open_store(settings["ledger"])  # the SQLite file, or a PostgreSQL reader (a standby is fine)
     store = None
     follower = None
     try:

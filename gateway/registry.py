@@ -110,6 +110,18 @@ class Snapshot:
         return channel_agency == author or channel_agency in self.agencies[author].relays
 
 
+def check_agency(agency_id: str, name: str, kind: str, jurisdiction: str) -> None:
+    """The fields of a new agency, as every registry store takes them (gateway.registry_pg too)."""
+    if not agency_id or not set(agency_id) <= AGENCY_ID_CHARS or len(agency_id) > 64:
+        raise InvalidArgument("use 1-64 characters of a-z 0-9 - . _", field="agency_id")
+    if kind not in KINDS:
+        raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    if not name.strip():
+        raise InvalidArgument("a name is required", field="name")
+    if not jurisdiction.strip():
+        raise InvalidArgument("an ISO 3166 jurisdiction is required, e.g. JP or SG", field="jurisdiction")
+
+
 class Registry:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -125,14 +137,7 @@ class Registry:
     # -- writes (operator) ---------------------------------------------------
 
     def add_agency(self, agency_id: str, name: str, kind: str, jurisdiction: str) -> None:
-        if not agency_id or not set(agency_id) <= AGENCY_ID_CHARS or len(agency_id) > 64:
-            raise InvalidArgument("use 1-64 characters of a-z 0-9 - . _", field="agency_id")
-        if kind not in KINDS:
-            raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}", field="kind")
-        if not name.strip():
-            raise InvalidArgument("a name is required", field="name")
-        if not jurisdiction.strip():
-            raise InvalidArgument("an ISO 3166 jurisdiction is required, e.g. JP or SG", field="jurisdiction")
+        check_agency(agency_id, name, kind, jurisdiction)
         try:
             with self._lock, db.transaction(self._conn):
                 self._conn.execute(

@@ -10,21 +10,20 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from gateway import datadir, devca, identity, keys, logs
+from gateway import datadir, devca, identity, keys, logs, roles
 from gateway.admission import Limits
+from gateway.alerting import Alerting
 from gateway.limits import AgencyLimits
 from gateway.audit import AuditLog
 from gateway.config import Settings
-from gateway.ledger.log import Ledger
-from gateway.ledger.store import LedgerStore
 from gateway.metrics import Metrics
-from gateway.registry import Registry
-from gateway.sequencer import Sequencer
+from gateway.registry_pg import open_registry
 from gateway.services.exchange import ExchangeService
 from gateway.services.export import ExportService
 from gateway.services.query import QueryService
 from gateway.services.registry import RegistryService
 from gateway.services.transparency import TransparencyService
+from gateway.services.watch import WatchService
 from gateway.status import add_service
 from gateway.graph_watch import GraphWatch
 from gateway.projection import Projection
@@ -32,6 +31,7 @@ from gateway.verifier import Verifier, worker_count
 from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
 from graph.store import GraphStore
 from regulink.v1 import exchange_pb2, export_pb2, query_pb2, registry_pb2, transparency_pb2
+from regulink.v1 import watch_pb2
 
 log = logging.getLogger("regulink.gateway")
 
@@ -41,6 +41,7 @@ SERVICES = (
     (transparency_pb2.DESCRIPTOR.services_by_name["TransparencyService"], TransparencyService),
     (query_pb2.DESCRIPTOR.services_by_name["QueryService"], QueryService),
     (export_pb2.DESCRIPTOR.services_by_name["ExportService"], ExportService),
+    (watch_pb2.DESCRIPTOR.services_by_name["WatchService"], WatchService),
 )
 
 
@@ -55,7 +56,7 @@ class FirstRun:
 def ensure_material(settings: Settings) -> FirstRun:
     datadir.secure(settings.data_dir)  # private (0700/0600) before anything in it is opened
     first = FirstRun(created_tls=devca.ensure_ca(settings.tls))
-    if not settings.log_key_path.exists():
+    if settings.role == "writer" and not settings.log_key_path.exists():  # a query gateway signs nothing
         keys.write_private_key(keys.generate(), settings.log_key_path)
         first.created_log_key = True
     return first
@@ -74,12 +75,14 @@ class Gateway:
         self.first_run = ensure_material(settings)
         self.limits = Limits(max_envelope_bytes=settings.max_envelope_bytes)
         self.agency_limits = AgencyLimits(settings.agency_rate, settings.agency_burst, settings.agency_max_streams)
-        self.registry = Registry(settings.registry_path)
+        self.registry = open_registry(settings.registry_location, follow=True)
         self.audit = AuditLog(settings.data_dir / "audit.db")
-        self.ledger = Ledger(LedgerStore(settings.ledger_path), keys.load_private_key(settings.log_key_path),
-                             settings.origin)
-        self.sequencer = Sequencer(self.ledger)
-        self.verifier = Verifier(self.limits, settings.registry_path, worker_count(settings.verify_workers))
+        # SQLite, or PostgreSQL as the writer (waits for the writer lease) or a query gateway (gateway.roles).
+        self.ledger, self.sequencer = roles.open_log(settings)
+        self.fenced = asyncio.Event()  # set when a PostgreSQL writer lost its lease: the CLI stops the gateway
+        self.alerting = Alerting(self, settings.data_dir / "watches.db")  # watches and alerts (issue 18)
+        self.verifier = Verifier(self.limits, settings.registry_location,  # a query gateway checks no records
+                                 worker_count(settings.verify_workers) if settings.role == "writer" else 0)
         self.health = health.aio.HealthServicer()
         self.server: grpc.aio.Server | None = None
         self.port: int | None = None
@@ -143,11 +146,18 @@ class Gateway:
         await store.setup()
         self._graph_store = store
         root = logging.getLogger()
+        if self.settings.role == "query" and self.graph_db is None:
+            # A shared graph database has one projector, the writer's: a query gateway only reads it.
+            self.graph_watch = GraphWatch(store, None, on_change=self._set_freshness,
+                                          on_restarted=self._graph_restarted)
+            self.graph_watch.start()
+            return
         self.projection = Projection(
-            self.settings.ledger_path, endpoint, lambda: self.ledger.size,
+            self.settings.ledger_location, endpoint, lambda: self.ledger.size,
             stuck_after=self.settings.projection_stuck_seconds, log_level=logging.getLevelName(root.level),
             log_format="json" if any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers) else "text",
             exclusive=self.graph_db is not None)
+        self.projection.on_advance.append(self.alerting.wake)
         await self.projection.start()
         self.graph_watch = GraphWatch(store, self.graph_db, on_change=self._set_freshness,
                                       on_restarted=self._graph_restarted)
@@ -166,6 +176,8 @@ class Gateway:
     def graph_fresh(self) -> bool:
         """The graph is attached and its projection advancing (not stuck, projector alive)."""
         projection, watch = self.projection, self.graph_watch
+        if projection is None and self.settings.role == "query" and self._graph_store is not None:
+            return watch is None or watch.up  # the writer projects into the shared graph this one reads
         return (projection is not None and projection.running and not projection.stuck
                 and not projection.rebuilding and (watch is None or watch.up))
 
@@ -207,6 +219,11 @@ class Gateway:
         identity.add_reflection(self.server, names, self.registry)  # registered agencies only, as every service
         self.port = self.server.add_secure_port(self.settings.listen, self._credentials())
         await self.sequencer.start()
+        if self.settings.role == "writer" and self.settings.ledger_on_postgresql:
+            # Stop when another writer took the lease (gateway.ledger.pg_store); say where records go.
+            loop = asyncio.get_running_loop()
+            self.ledger.store.on_fenced.append(lambda why: loop.call_soon_threadsafe(self.fenced.set))
+            await self.sequencer.call(self.ledger.store.advertise, self.settings.advertised(self.port))
         # The signature workers warm up while the graph starts, both before the port serves:
         # no first stream waits for a worker to start (issue 12: it took 10-14 s).
         await asyncio.gather(self._start_graph(), self.verifier.warm())
@@ -215,6 +232,7 @@ class Gateway:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         await self._set_freshness()
         self._freshness_task = asyncio.create_task(self._watch_freshness(), name="graph-freshness")
+        self.alerting.start()
         log.info("gateway listening on port %s, log %s at size %d", self.port, self.ledger.origin, self.ledger.size)
         return self.port
 
@@ -225,6 +243,7 @@ class Gateway:
         await self.health.enter_graceful_shutdown()
         if self.server is not None:
             await self.server.stop(grace)
+        await self.alerting.stop()
         await self.sequencer.stop()
         if self._graph_task is not None:
             self._graph_task.cancel()

@@ -26,6 +26,7 @@ from google.protobuf.message import DecodeError
 from gateway.errors import InvalidArgument, RegulinkError
 from gateway.ledger.log import Candidate
 from gateway.registry import Registry, Snapshot
+from gateway.registry_pg import open_registry
 from gateway.status import Malformed
 from regulink.v1 import envelope_pb2, exchange_pb2
 
@@ -55,7 +56,7 @@ def _init_worker(registry_path: str, limits: Limits, ready: Barrier, gateway_pid
     # comes from the gateway, not getppid(): a worker whose gateway already died has another parent.
     parent_death.die_with(gateway_pid)
     global _worker_registry, _worker_limits, _worker_ready
-    _worker_registry = Registry(Path(registry_path))
+    _worker_registry = open_registry(registry_path)  # SQLite file or PostgreSQL (gateway.registry_pg)
     _worker_limits = limits
     _worker_ready = ready
     # Background work: investigators' queries in the gateway and the graph database come first when

@@ -331,6 +331,32 @@ class Investigator:
             _add_edges(subgraph, rows, viewer, [], Window())  # links leaving the case are dropped by add_edge
         return subgraph.settle()
 
+    async def elements(self, node_keys: list[str], viewer: str, *, edge_keys: list[str] | None = None,
+                       window: Window = Window()) -> Subgraph:
+        """Exactly these nodes and the visible links among them of `edge_keys` ("source|TYPE|target";
+        None: all of them): an investigator's canvas as the viewer sees it now.
+        A name candidate is not stored: it is drawn again from its two ends' visible names, and not
+        when an investigator the viewer may hear has decided the pair."""
+        keys = sorted(set(node_keys))
+        subgraph = Subgraph()
+        for i in range(0, len(keys), _CHUNK):
+            subgraph.nodes.update(await self.nodes(keys[i:i + _CHUNK], viewer, window))
+        await self._edges_among(subgraph, viewer, [], window)
+        if edge_keys is not None:
+            wanted = {tuple(k.split("|", 2)) for k in edge_keys if k.count("|") >= 2}
+            decided = {frozenset((s, t)) for s, kind, t in subgraph.edges if kind in DECISIONS}
+            subgraph.edges = {(s, kind, t): e for (s, kind, t), e in subgraph.edges.items()
+                              if (s, kind, t) in wanted}
+            for source, kind, target in sorted(wanted):
+                if kind != candidates.CANDIDATE or frozenset((source, target)) in decided:
+                    continue
+                ends = subgraph.nodes.get(source), subgraph.nodes.get(target)
+                if None not in ends and ends[0].type in candidates.CANDIDATE_TYPES:
+                    edge = candidates.candidate_edge(*ends)
+                    if edge is not None:
+                        subgraph.add_edge(edge)
+        return subgraph.settle()
+
     async def paths(self, source: str, target: str, viewer: str, *, max_hops: int = 6,
                     all_shortest: bool = False, limit: int = 25) -> tuple[list[list[str]], Subgraph]:
         """Shortest paths over visible elements only (bidirectional breadth-first search)."""

@@ -283,3 +283,27 @@ WHERE n.agency_count >= $min_agencies AND {visible('n')}
 WITH n ORDER BY n.key SKIP $skip LIMIT $limit
 RETURN collect({_NODE_ITEM.format(v='n')}) AS items
 """
+
+# The nodes among these that more than one agency asserts, whoever may see them: read once for every
+# agency with a cross-agency watch, each of which then sees only its readable sources (graph.watchgraph
+# filters them as graph.view does; the rows never leave the gateway).
+MULTI_AGENCY_NODES = f"""
+UNWIND $keys AS k MATCH (n:Entity {{key: k}}) WHERE n.agency_count >= 2
+RETURN collect({_NODE_ITEM.format(v='n')}) AS items
+"""
+
+# These links, each named by (source, type, target), as far as $agency may see them (alerts draw the
+# links a record added; a hub's other links are not read).
+EDGES_BY_TRIPLE = f"""
+UNWIND $rows AS row
+MATCH (a:Entity {{key: row.source}})-[r]->(b:Entity {{key: row.target}})
+WHERE type(r) = row.type AND {visible('r')}
+RETURN collect({_EDGE_ITEM}) AS items
+"""
+
+# What records still place in the graph (their version and node keys, their links as JSON triples),
+# in one row: alerts check that the record that matched still counts (graph.watchgraph).
+RECORD_STATES = """
+UNWIND $keys AS k MATCH (r:Record {key: k})
+RETURN collect([r.key, r.version, r.nodes, r.edges]) AS items
+"""

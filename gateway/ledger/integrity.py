@@ -35,10 +35,11 @@ from google.protobuf.message import DecodeError
 
 from gateway import dsse, keys
 from gateway.errors import DataLoss, KeyNotValidNow, RegulinkError, UnknownKey
-from gateway.ledger import checkpoint, proof
+from gateway.ledger import checkpoint, proof, stores
 from gateway.ledger.hashing import commitment_leaf_hash, node_hash
 from gateway.ledger.store import Entry, LedgerStore, MissingNode, StoredHead
-from gateway.registry import Registry, Snapshot
+from gateway.registry import Snapshot
+from gateway.registry_pg import open_registry
 from regulink.v1 import envelope_pb2, records_pb2
 
 #: How many of the newest entries the start-up check recomputes (about 30 ms for 1,000).
@@ -308,9 +309,9 @@ def check_all(store: LedgerStore, log_key: Ed25519PublicKey, origin: str | None 
     snapshot = None
     if registry_path is not None:
         if workers > 1 and size >= PARALLEL_FROM:
-            pool = _SignatureRanges(store.path, registry_path, size, workers, progress)
+            pool = _SignatureRanges(stores.location_of(store), registry_path, size, workers, progress)
         else:
-            registry = Registry(registry_path)
+            registry = open_registry(str(registry_path))
             snapshot = registry.snapshot()
             registry.close()
     try:
@@ -381,8 +382,8 @@ def _check_structure(store: LedgerStore, log_key: Ed25519PublicKey, origin: str 
 
 def _signatures_in_range(ledger_path: str, registry_path: str, start: int, end: int) -> int:
     """In a worker process: check_signatures for entries [start, end); the count checked."""
-    store = LedgerStore(Path(ledger_path), readonly=True)
-    registry = Registry(Path(registry_path))
+    store = stores.open_store(ledger_path, readonly=True)
+    registry = open_registry(registry_path)
     snapshot = registry.snapshot()
     registry.close()
     checked = 0

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from gateway.audit import investigator_name
 from gateway.errors import InvalidArgument, NotFound
 from gateway.identity import caller_agency
 from gateway.services import query as q
 from graph import export as exports
-from graph.investigate import MAX_CASE_NODES, Investigator, Window
+from graph.investigate import MAX_CASE_NODES, MAX_NODES, Investigator, Window
 from graph.view import Subgraph
 from regulink.v1 import export_pb2 as pb
 
@@ -86,6 +87,7 @@ def _title(request: pb.ExportRequest, selection: str) -> str:
         "paths": lambda r: f"Paths from {r.paths.from_key} to {r.paths.to_key}",
         "operators_near": lambda r: f"Operators near {r.operators_near.key}",
         "community": lambda r: f"Community {r.community.community} around {r.community.analyze.key}",
+        "elements": lambda r: f"{len(r.elements.node_keys)} selected elements",
     }[selection]
     return subject(request)[:200]
 
@@ -106,7 +108,8 @@ class ExportService:
     async def _export(self, request: pb.ExportRequest, context) -> AsyncIterator[pb.ExportResponse]:
         caller = caller_agency(context, self.gateway.registry.snapshot())
         params = json_format.MessageToDict(request, preserving_proto_field_name=True)
-        async with self.gateway.audit.call(caller, "Export", params) as line:
+        async with self.gateway.audit.call(caller, "Export", params,
+                                           investigator_name(context.invocation_metadata())) as line:
             fmt, options = self._check(request)
             q.require_graph(self.gateway)
             selection = request.WhichOneof("selection")
@@ -130,8 +133,8 @@ class ExportService:
             raise InvalidArgument(f"unknown format {request.format[:40]!r}; known: {', '.join(sorted(exports.FORMATS))}",
                                   field="format")
         if request.WhichOneof("selection") is None:
-            raise InvalidArgument("say what to export: neighbourhood, paths, operators_near, community or "
-                                  "case_selection", field="selection")
+            raise InvalidArgument("say what to export: neighbourhood, paths, operators_near, community, "
+                                  "case_selection or elements", field="selection")
         options = {}
         for name in ("width", "height"):
             value = getattr(request, name)
@@ -178,6 +181,13 @@ class ExportService:
                 subgraph.nodes[key] = whole.nodes[key]
             for edge in whole.edges.values():
                 subgraph.add_edge(edge)
+        elif selection == "elements":
+            r = request.elements
+            if len(r.node_keys) > MAX_NODES:
+                raise InvalidArgument(f"at most {MAX_NODES} nodes", field="elements.node_keys")
+            subgraph = await investigator.elements(
+                list(r.node_keys), caller, edge_keys=None if r.all_links else list(r.edge_keys),
+                window=Window(0, r.until.ToMilliseconds() if r.HasField("until") else 0))
         else:
             r = request.case_selection
             if not r.agency_id or not r.case_reference:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from gateway.audit import investigator_name
 from gateway.errors import InvalidArgument, NotFound, Unavailable
 from gateway.identity import caller_agency
 from graph import schema
@@ -53,7 +54,7 @@ def _sourced(bucket: dict[str, list[str]]) -> list[pb.SourcedValue]:
 def _provenance(sources: list[dict]) -> list[pb.Provenance]:
     return [
         pb.Provenance(agency_id=s["agency"], record_id=_record_id(s["record"]), version=s["version"], tlp=s["tlp"],
-                      seen_at=_timestamp(s["seen_ms"]))
+                      seen_at=_timestamp(s["seen_ms"]), log_index=s.get("log_index", 0))
         for s in sources
     ]
 
@@ -147,7 +148,8 @@ def audited(method):
         with self.gateway.metrics.timed_query(method.__name__):
             caller = caller_agency(context, self.gateway.registry.snapshot())
             params = json_format.MessageToDict(request, preserving_proto_field_name=True)
-            async with self.gateway.audit.call(caller, method.__name__, params) as line:
+            async with self.gateway.audit.call(caller, method.__name__, params,
+                                               investigator_name(context.invocation_metadata())) as line:
                 require_graph(self.gateway)
                 response, line.results = await method(self, request, caller)
             return response

@@ -27,7 +27,7 @@ from regulink.v1 import query_pb2 as regulink_dot_v1_dot_query__pb2
 from regulink.v1 import records_pb2 as regulink_dot_v1_dot_records__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18regulink/v1/export.proto\x12\x0bregulink.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17regulink/v1/query.proto\x1a\x19regulink/v1/records.proto\":\n\rCaseSelection\x12\x11\n\tagency_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63\x61se_reference\x18\x02 \x01(\t\"U\n\x12\x43ommunitySelection\x12,\n\x07\x61nalyze\x18\x01 \x01(\x0b\x32\x1b.regulink.v1.AnalyzeRequest\x12\x11\n\tcommunity\x18\x02 \x01(\r\"\xeb\x02\n\rExportRequest\x12\x0e\n\x06\x66ormat\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12:\n\rneighbourhood\x18\x03 \x01(\x0b\x32!.regulink.v1.NeighbourhoodRequestH\x00\x12*\n\x05paths\x18\x04 \x01(\x0b\x32\x19.regulink.v1.PathsRequestH\x00\x12;\n\x0eoperators_near\x18\x05 \x01(\x0b\x32!.regulink.v1.OperatorsNearRequestH\x00\x12\x34\n\tcommunity\x18\x06 \x01(\x0b\x32\x1f.regulink.v1.CommunitySelectionH\x00\x12\x34\n\x0e\x63\x61se_selection\x18\x07 \x01(\x0b\x32\x1a.regulink.v1.CaseSelectionH\x00\x12\r\n\x05width\x18\x08 \x01(\r\x12\x0e\n\x06height\x18\t \x01(\rB\x0b\n\tselection\"\xc0\x01\n\x0c\x45xportHeader\x12\x12\n\nmedia_type\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x1d\n\x03tlp\x18\x03 \x01(\x0e\x32\x10.regulink.v1.Tlp\x12\x12\n\nnode_count\x18\x04 \x01(\r\x12\x12\n\nedge_count\x18\x05 \x01(\r\x12\x11\n\ttruncated\x18\x06 \x01(\x08\x12\x30\n\x0cgenerated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"V\n\x0e\x45xportResponse\x12+\n\x06header\x18\x01 \x01(\x0b\x32\x19.regulink.v1.ExportHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part2T\n\rExportService\x12\x43\n\x06\x45xport\x12\x1a.regulink.v1.ExportRequest\x1a\x1b.regulink.v1.ExportResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18regulink/v1/export.proto\x12\x0bregulink.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17regulink/v1/query.proto\x1a\x19regulink/v1/records.proto\":\n\rCaseSelection\x12\x11\n\tagency_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63\x61se_reference\x18\x02 \x01(\t\"U\n\x12\x43ommunitySelection\x12,\n\x07\x61nalyze\x18\x01 \x01(\x0b\x32\x1b.regulink.v1.AnalyzeRequest\x12\x11\n\tcommunity\x18\x02 \x01(\r\"v\n\x10\x45lementSelection\x12\x11\n\tnode_keys\x18\x01 \x03(\t\x12\x11\n\tedge_keys\x18\x02 \x03(\t\x12)\n\x05until\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tall_links\x18\x04 \x01(\x08\"\x9e\x03\n\rExportRequest\x12\x0e\n\x06\x66ormat\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12:\n\rneighbourhood\x18\x03 \x01(\x0b\x32!.regulink.v1.NeighbourhoodRequestH\x00\x12*\n\x05paths\x18\x04 \x01(\x0b\x32\x19.regulink.v1.PathsRequestH\x00\x12;\n\x0eoperators_near\x18\x05 \x01(\x0b\x32!.regulink.v1.OperatorsNearRequestH\x00\x12\x34\n\tcommunity\x18\x06 \x01(\x0b\x32\x1f.regulink.v1.CommunitySelectionH\x00\x12\x34\n\x0e\x63\x61se_selection\x18\x07 \x01(\x0b\x32\x1a.regulink.v1.CaseSelectionH\x00\x12\x31\n\x08\x65lements\x18\n \x01(\x0b\x32\x1d.regulink.v1.ElementSelectionH\x00\x12\r\n\x05width\x18\x08 \x01(\r\x12\x0e\n\x06height\x18\t \x01(\rB\x0b\n\tselection\"\xc0\x01\n\x0c\x45xportHeader\x12\x12\n\nmedia_type\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x1d\n\x03tlp\x18\x03 \x01(\x0e\x32\x10.regulink.v1.Tlp\x12\x12\n\nnode_count\x18\x04 \x01(\r\x12\x12\n\nedge_count\x18\x05 \x01(\r\x12\x11\n\ttruncated\x18\x06 \x01(\x08\x12\x30\n\x0cgenerated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"V\n\x0e\x45xportResponse\x12+\n\x06header\x18\x01 \x01(\x0b\x32\x19.regulink.v1.ExportHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part2T\n\rExportService\x12\x43\n\x06\x45xport\x12\x1a.regulink.v1.ExportRequest\x1a\x1b.regulink.v1.ExportResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,12 +38,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CASESELECTION']._serialized_end=184
   _globals['_COMMUNITYSELECTION']._serialized_start=186
   _globals['_COMMUNITYSELECTION']._serialized_end=271
-  _globals['_EXPORTREQUEST']._serialized_start=274
-  _globals['_EXPORTREQUEST']._serialized_end=637
-  _globals['_EXPORTHEADER']._serialized_start=640
-  _globals['_EXPORTHEADER']._serialized_end=832
-  _globals['_EXPORTRESPONSE']._serialized_start=834
-  _globals['_EXPORTRESPONSE']._serialized_end=920
-  _globals['_EXPORTSERVICE']._serialized_start=922
-  _globals['_EXPORTSERVICE']._serialized_end=1006
+  _globals['_ELEMENTSELECTION']._serialized_start=273
+  _globals['_ELEMENTSELECTION']._serialized_end=391
+  _globals['_EXPORTREQUEST']._serialized_start=394
+  _globals['_EXPORTREQUEST']._serialized_end=808
+  _globals['_EXPORTHEADER']._serialized_start=811
+  _globals['_EXPORTHEADER']._serialized_end=1003
+  _globals['_EXPORTRESPONSE']._serialized_start=1005
+  _globals['_EXPORTRESPONSE']._serialized_end=1091
+  _globals['_EXPORTSERVICE']._serialized_start=1093
+  _globals['_EXPORTSERVICE']._serialized_end=1177
 # @@protoc_insertion_point(module_scope)

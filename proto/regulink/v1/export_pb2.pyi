@@ -3,9 +3,10 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from regulink.v1 import query_pb2 as _query_pb2
 from regulink.v1 import records_pb2 as _records_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -26,8 +27,20 @@ class CommunitySelection(_message.Message):
     community: int
     def __init__(self, analyze: _Optional[_Union[_query_pb2.AnalyzeRequest, _Mapping]] = ..., community: _Optional[int] = ...) -> None: ...
 
+class ElementSelection(_message.Message):
+    __slots__ = ("node_keys", "edge_keys", "until", "all_links")
+    NODE_KEYS_FIELD_NUMBER: _ClassVar[int]
+    EDGE_KEYS_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    ALL_LINKS_FIELD_NUMBER: _ClassVar[int]
+    node_keys: _containers.RepeatedScalarFieldContainer[str]
+    edge_keys: _containers.RepeatedScalarFieldContainer[str]
+    until: _timestamp_pb2.Timestamp
+    all_links: bool
+    def __init__(self, node_keys: _Optional[_Iterable[str]] = ..., edge_keys: _Optional[_Iterable[str]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., all_links: _Optional[bool] = ...) -> None: ...
+
 class ExportRequest(_message.Message):
-    __slots__ = ("format", "title", "neighbourhood", "paths", "operators_near", "community", "case_selection", "width", "height")
+    __slots__ = ("format", "title", "neighbourhood", "paths", "operators_near", "community", "case_selection", "elements", "width", "height")
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     NEIGHBOURHOOD_FIELD_NUMBER: _ClassVar[int]
@@ -35,6 +48,7 @@ class ExportRequest(_message.Message):
     OPERATORS_NEAR_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_FIELD_NUMBER: _ClassVar[int]
     CASE_SELECTION_FIELD_NUMBER: _ClassVar[int]
+    ELEMENTS_FIELD_NUMBER: _ClassVar[int]
     WIDTH_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     format: str
@@ -44,9 +58,10 @@ class ExportRequest(_message.Message):
     operators_near: _query_pb2.OperatorsNearRequest
     community: CommunitySelection
     case_selection: CaseSelection
+    elements: ElementSelection
     width: int
     height: int
-    def __init__(self, format: _Optional[str] = ..., title: _Optional[str] = ..., neighbourhood: _Optional[_Union[_query_pb2.NeighbourhoodRequest, _Mapping]] = ..., paths: _Optional[_Union[_query_pb2.PathsRequest, _Mapping]] = ..., operators_near: _Optional[_Union[_query_pb2.OperatorsNearRequest, _Mapping]] = ..., community: _Optional[_Union[CommunitySelection, _Mapping]] = ..., case_selection: _Optional[_Union[CaseSelection, _Mapping]] = ..., width: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
+    def __init__(self, format: _Optional[str] = ..., title: _Optional[str] = ..., neighbourhood: _Optional[_Union[_query_pb2.NeighbourhoodRequest, _Mapping]] = ..., paths: _Optional[_Union[_query_pb2.PathsRequest, _Mapping]] = ..., operators_near: _Optional[_Union[_query_pb2.OperatorsNearRequest, _Mapping]] = ..., community: _Optional[_Union[CommunitySelection, _Mapping]] = ..., case_selection: _Optional[_Union[CaseSelection, _Mapping]] = ..., elements: _Optional[_Union[ElementSelection, _Mapping]] = ..., width: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
 
 class ExportHeader(_message.Message):
     __slots__ = ("media_type", "filename", "tlp", "node_count", "edge_count", "truncated", "generated_at")

@@ -11,18 +11,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Provenance(_message.Message):
-    __slots__ = ("agency_id", "record_id", "version", "tlp", "seen_at")
+    __slots__ = ("agency_id", "record_id", "version", "tlp", "seen_at", "log_index")
     AGENCY_ID_FIELD_NUMBER: _ClassVar[int]
     RECORD_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     TLP_FIELD_NUMBER: _ClassVar[int]
     SEEN_AT_FIELD_NUMBER: _ClassVar[int]
+    LOG_INDEX_FIELD_NUMBER: _ClassVar[int]
     agency_id: str
     record_id: str
     version: int
     tlp: _records_pb2.Tlp
     seen_at: _timestamp_pb2.Timestamp
-    def __init__(self, agency_id: _Optional[str] = ..., record_id: _Optional[str] = ..., version: _Optional[int] = ..., tlp: _Optional[_Union[_records_pb2.Tlp, str]] = ..., seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    log_index: int
+    def __init__(self, agency_id: _Optional[str] = ..., record_id: _Optional[str] = ..., version: _Optional[int] = ..., tlp: _Optional[_Union[_records_pb2.Tlp, str]] = ..., seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., log_index: _Optional[int] = ...) -> None: ...
 
 class RecordKey(_message.Message):
     __slots__ = ("agency_id", "record_id")

@@ -1,0 +1,117 @@
+"""The SDK's answers as the page's JSON: a canvas element, a card, a list of hits.
+
+Only what the gateway answered goes out, in the shape the page draws. Every
+text stays text: the page puts it into the DOM with textContent and into
+the canvas as labels, never as markup. Markings go out by name; one the
+console does not know is shown as the strictest (DESIGN decision 6).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from graph import schema
+from graph.visibility import NAMES as TLP_NAMES
+
+STRICTEST = "TLP:RED"
+
+
+def tlp_name(value: int) -> str:
+    return TLP_NAMES.get(value, STRICTEST)
+
+
+def _ms(stamp) -> int:
+    return stamp.seconds * 1000 + stamp.nanos // 1_000_000
+
+
+@cache
+def model() -> dict:
+    """Entity types with their colour and shape, link types with their label (graph/model)."""
+    links = yaml.safe_load((resources.files("graph") / "model" / "links.yaml").read_text(encoding="utf-8"))
+    return {"types": {name: {"color": kind.color, "shape": kind.shape} for name, kind in sorted(schema.BY_NAME.items())},
+            "links": {item["name"]: item["label"] for item in links}}
+
+
+def node(message) -> dict:
+    """A node as the canvas draws it (the card asks for the rest)."""
+    return {
+        "key": message.key, "type": message.type, "label": message.caption, "tlp": tlp_name(message.tlp),
+        "agencies": list(message.agencies), "roles": [r.value for r in message.roles],
+        "first_ms": _ms(message.first_seen), "last_ms": _ms(message.last_seen),
+        "cautions": len(message.cautions), "sources": message.source_count or len(message.sources),
+    }
+
+
+def edge(message) -> dict:
+    seen = [_ms(s.seen_at) for s in message.sources]
+    return {
+        "id": f"{message.source}|{message.type}|{message.target}", "source": message.source,
+        "target": message.target, "type": message.type, "tlp": tlp_name(message.tlp),
+        "agencies": list(message.agencies), "score": round(message.score, 1), "first_ms": min(seen, default=0),
+        "evidence": [v.value for v in message.evidence][:20],
+    }
+
+
+def subgraph(message) -> dict:
+    return {"nodes": [node(n) for n in message.nodes], "edges": [edge(e) for e in message.edges],
+            "truncated": message.truncated}
+
+
+def _sourced(values) -> list[dict]:
+    return [{"value": v.value, "records": [{"agency": r.agency_id, "record_id": r.record_id} for r in v.records]}
+            for v in values]
+
+
+def card(answer) -> dict:
+    """An entity card: every value with the records that assert it, every record with its log entry."""
+    message = answer.node
+    found = node(message)
+    found.update(
+        names=_sourced(message.names), identifiers=_sourced(message.identifiers), role_values=_sourced(message.roles),
+        attributes=[{"name": a.name, "value": a.value,
+                     "records": [{"agency": r.agency_id, "record_id": r.record_id} for r in a.records]}
+                    for a in message.attributes],
+        records=[{"agency": s.agency_id, "record_id": s.record_id, "version": s.version, "tlp": tlp_name(s.tlp),
+                  "seen_ms": _ms(s.seen_at), "log_index": s.log_index} for s in message.sources],
+        caution_texts=list(message.cautions),
+    )
+    around = answer.neighbours
+    names = {n.key: n for n in around.nodes}
+    links = []
+    for link in around.edges:
+        other = link.target if link.source == message.key else link.source
+        if other in names:
+            links.append({"edge": edge(link), "node": node(names[other])})
+    return {"node": found, "links": links, "links_truncated": around.truncated}
+
+
+def hits(answer) -> list[dict]:
+    return [{**node(h.node), "matched": h.matched, "score": round(h.score, 1)} for h in answer.hits]
+
+
+# -- a Cytoscape.js JSON export (the gateway's element export) as canvas elements ------------------
+
+def _iso_ms(text: str) -> int:
+    if not text:
+        return 0
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def from_cytoscape(document: dict) -> dict:
+    """The elements of a `cytoscape` export as the canvas draws them (a reopened investigation)."""
+    elements = document.get("elements", {})
+    nodes = [{"key": d["id"], "type": d.get("type", ""), "label": d.get("label", ""), "tlp": d.get("tlp") or STRICTEST,
+              "agencies": list(d.get("agencies", [])), "roles": list(d.get("roles", [])),
+              "first_ms": _iso_ms(d.get("first_seen", "")), "last_ms": _iso_ms(d.get("last_seen", "")),
+              "cautions": len(d.get("cautions", [])), "sources": len(d.get("records", []))}
+             for d in (item["data"] for item in elements.get("nodes", []))]
+    edges = [{"id": d["id"], "source": d["source"], "target": d["target"], "type": d.get("type", ""),
+              "tlp": d.get("tlp") or STRICTEST, "agencies": list(d.get("agencies", [])),
+              "score": round(float(d.get("score", 0.0)), 1), "first_ms": _iso_ms(d.get("first_seen", "")),
+              "evidence": list(d.get("evidence", []))[:20]}
+             for d in (item["data"] for item in elements.get("edges", []))]
+    return {"nodes": nodes, "edges": edges, "truncated": False}

@@ -1,0 +1,157 @@
+"""What watches need from the graph, always as the watching agency sees it (graph.investigate).
+
+The index (graph.watchlist) finds the few watches a record may concern; the
+graph settles them: the k-hop walk of a neighbourhood watch (the very walk
+of OperatorsNear, with the nodes it saw), whether the watcher itself
+reported a node another agency reports now, and the small subgraph an
+alert shows. Every answer here goes through the same visibility filter as
+the Query API, so an alert never shows what a query would not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+
+from graph import queries
+from graph.investigate import EDGE, NODE, OPERATOR_ROLE, Investigator, Window, _edge
+from graph.view import EdgeView, NodeView, Subgraph, node_view
+
+_CHUNK = 2000
+
+
+@dataclass
+class Walk:
+    """The breadth-first walk of OperatorsNear from one key, for one viewer."""
+
+    operators: dict[str, tuple[int, list[str]]] = field(default_factory=dict)  # key -> (distance, path)
+    views: dict[str, NodeView] = field(default_factory=dict)  # every node walked, the start included
+    edges: dict[frozenset, EdgeView] = field(default_factory=dict)
+    depths: dict[str, int] = field(default_factory=dict)  # hops from the start, of every node walked
+
+    @property
+    def walked(self) -> set[str]:
+        return set(self.views)
+
+    def nearer_than(self, hops: int) -> set[str]:
+        return {k for k, d in self.depths.items() if d < hops}
+
+    def at(self, hops: int) -> set[str]:
+        return {k for k, d in self.depths.items() if d == hops}
+
+    def paths_to(self, operator_keys) -> Subgraph:
+        """The paths from the start to these operators, as OperatorsNear's subgraph draws them."""
+        subgraph = Subgraph()
+        for key in operator_keys:
+            path = self.operators[key][1]
+            subgraph.nodes[path[0]] = self.views[path[0]]
+            for a, b in zip(path, path[1:]):
+                subgraph.nodes[b] = self.views[b]
+                subgraph.add_edge(self.edges[frozenset((a, b))])
+        return subgraph.settle()
+
+
+async def operators_within(investigator: Investigator, key: str, viewer: str, hops: int) -> Walk:
+    """Unauthorized operators within `hops` of `key` as the viewer sees them: the walk of
+    Investigator.operators_near, step for step (tests/contract/test_watchgraph.py holds them equal),
+    keeping every node it saw. A start the viewer may not see walks nowhere, as an absent one."""
+    walk = Walk()
+    start = await investigator.node(key, viewer)
+    if start is None:
+        return walk
+    parents: dict[str, str | None] = {key: None}
+    depth_of = walk.depths
+    depth_of[key] = 0
+    walk.views[key] = start
+    frontier = [key]
+    for depth in range(1, hops + 1):
+        if not frontier:
+            break
+        per_origin, found, _ = await investigator._expand(frontier, viewer, [], Window())
+        next_frontier = []
+        for origin in frontier:
+            for neighbour, edge in per_origin.get(origin, []):
+                walk.edges.setdefault(frozenset((origin, neighbour)), edge)
+                if neighbour not in parents:
+                    parents[neighbour] = origin
+                    depth_of[neighbour] = depth
+                    walk.views[neighbour] = found[neighbour]
+                    next_frontier.append(neighbour)
+        frontier = next_frontier
+    for node_key, view in walk.views.items():
+        if node_key == key or OPERATOR_ROLE not in view.roles:
+            continue
+        path = [node_key]
+        while parents[path[-1]] is not None:
+            path.append(parents[path[-1]])
+        walk.operators[node_key] = (depth_of[node_key], list(reversed(path)))
+    return walk
+
+
+async def draw(investigator: Investigator, viewer: str, drawings) -> list[Subgraph]:
+    """Subgraphs of these nodes and links, each drawing a (node keys, (source, TYPE, target) links)
+    pair, as the viewer sees them now: nodes it may not see are left out with their links. All of
+    one viewer's drawings are read together (one lookup of the nodes, one of the links)."""
+    keys = sorted({key for nodes, _ in drawings for key in nodes})
+    views: dict[str, NodeView] = {}
+    for i in range(0, len(keys), _CHUNK):
+        views.update(await investigator.nodes(keys[i:i + _CHUNK], viewer))
+    triples = sorted({triple for _, links in drawings for triple in links})
+    edges: dict[tuple[str, str, str], EdgeView] = {}
+    for i in range(0, len(triples), _CHUNK):
+        rows = await investigator.store.read_items(
+            queries.EDGES_BY_TRIPLE, queries.EDGE_FIELDS, agency=viewer,
+            rows=[{"source": s, "type": t, "target": e} for s, t, e in triples[i:i + _CHUNK]])
+        await investigator._widen(rows, viewer, EDGE)
+        for row in rows:
+            edge = _edge(row, viewer)
+            if edge is not None:
+                edges[(edge.source, edge.type, edge.target)] = edge
+    subgraphs = []
+    for nodes, links in drawings:
+        subgraph = Subgraph(nodes={k: views[k] for k in nodes if k in views})
+        for triple in links:
+            if triple in edges:
+                subgraph.add_edge(edges[triple])
+        subgraphs.append(subgraph.settle())
+    return subgraphs
+
+
+async def record_states(investigator: Investigator, record_keys) -> dict[str, tuple[int, set[str], list]]:
+    """Record key ("agency/record_id") -> (its version, the node keys it places, its links as
+    (source, TYPE, target)), for the records the graph holds; a retracted one places nothing."""
+    keys = sorted(set(record_keys))
+    found = {}
+    for i in range(0, len(keys), _CHUNK):
+        rows = await investigator.store.read_items(queries.RECORD_STATES, ("key", "version", "nodes", "edges"),
+                                                   keys=keys[i:i + _CHUNK])
+        for row in rows:
+            found[row["key"]] = (row["version"], set(row["nodes"] or ()),
+                                 [tuple(orjson.loads(e)) for e in row["edges"] or ()])
+    return found
+
+
+async def multi_agency(investigator: Investigator, keys) -> dict[str, dict]:
+    """The nodes among `keys` that more than one agency asserts, as stored rows (whoever may see
+    them): read once, then `seen_by` gives each agency its own view of them."""
+    keys = sorted(set(keys))
+    rows: dict[str, dict] = {}
+    for i in range(0, len(keys), _CHUNK):
+        for row in await investigator.store.read_items(queries.MULTI_AGENCY_NODES, queries.NODE_FIELDS,
+                                                       keys=keys[i:i + _CHUNK]):
+            rows[row["key"]] = row
+    return rows
+
+
+async def seen_by(investigator: Investigator, rows: dict[str, dict], keys, viewer: str) -> dict[str, NodeView]:
+    """These nodes as the viewer sees them (graph.view: only its readable sources; a hub's agencies
+    from its tally), from rows `multi_agency` read; those it may not see are left out."""
+    mine = [dict(rows[k]) for k in sorted(set(keys)) if k in rows]
+    await investigator._widen(mine, viewer, NODE, at_least=1)
+    views = {}
+    for row in mine:
+        view = node_view(row["key"], row["labels"], row["src"], viewer, row.get("counts"))
+        if view is not None:
+            views[row["key"]] = view
+    return views
