@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from gateway.server import Gateway
 
 log = logging.getLogger("regulink.alerting")
-PAGE = 1000  # ledger entries matched in one step
+PAGE = 500  # ledger entries matched in one step (a settle waits for the one in hand at most)
 AHEAD = 4000  # entries matched ahead of the projection at most
 PENDING = 64  # matched batches waiting for the projection at most (AHEAD bounds their entries)
 IDLE_POLL = 1.0  # seconds between looks at the ledger and the watermark when nothing woke them
@@ -148,6 +148,7 @@ class Alerting:
         self._pending: deque[_Batch] = deque()  # matched, waiting for the projection, in log order
         self._queued: asyncio.Event | None = None  # a batch was matched
         self._taken: asyncio.Event | None = None  # batches were taken for evaluation
+        self._idle: asyncio.Event | None = None
         self._tasks: list[asyncio.Task] = []
         gateway.sequencer.on_append.append(self._appended)
 
@@ -156,6 +157,8 @@ class Alerting:
     def start(self) -> None:
         self._grown, self._projected = asyncio.Event(), asyncio.Event()
         self._queued, self._taken = asyncio.Event(), asyncio.Event()
+        self._idle = asyncio.Event()  # no batch is being settled
+        self._idle.set()
         self._tasks = [asyncio.create_task(self._matching(), name="alerts-match"),
                        asyncio.create_task(self._settling(), name="alerts-settle")]
 
@@ -197,6 +200,9 @@ class Alerting:
         delay = 0.5
         while True:
             self._grown.clear()
+            # Matching is CPU work in a thread; while a batch is being settled it would take the
+            # interpreter from it (and from the serving loop): the projected records go first.
+            await self._idle.wait()
             if len(self._pending) >= PENDING:
                 self._taken.clear()
                 await _wait(self._taken, IDLE_POLL)
@@ -264,6 +270,7 @@ class Alerting:
             if rest is not None:
                 self._pending.appendleft(rest)
             self._taken.set()
+            self._idle.clear()
             try:
                 await self._evaluate(held)
                 held, delay, self.last_error = None, 0.5, None
@@ -275,6 +282,8 @@ class Alerting:
                             self.through, self.last_error, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
+            finally:
+                self._idle.set()
 
     # -- watches (the WatchService calls these) ------------------------------------------------
 

@@ -134,12 +134,18 @@ class Investigator:
     async def _add_candidates(self, subgraph: Subgraph, key: str, viewer: str, edge_types: list[str]) -> None:
         """POSSIBLY_SAME_AS candidates of one entity of the answer, from names the viewer may read."""
         entity = subgraph.nodes.get(key)
-        if entity is None or entity.type not in candidates.CANDIDATE_TYPES or (
-                edge_types and candidates.CANDIDATE not in edge_types):
-            return
+        if entity is not None:
+            _take_candidates(subgraph, await self._candidates(entity, viewer, edge_types))
+
+    async def _candidates(self, entity: NodeView, viewer: str, edge_types: list[str]
+                          ) -> list[tuple[NodeView, EdgeView]]:
+        """The entity's POSSIBLY_SAME_AS candidates the viewer may see: (the other node, the link)."""
+        key = entity.key
+        if entity.type not in candidates.CANDIDATE_TYPES or (edge_types and candidates.CANDIDATE not in edge_types):
+            return []
         blocks = candidates.blocks(entity.sources)
         if not blocks:
-            return
+            return []
         rows = await self.store.read_items(queries.BLOCK_MEMBERS, queries.NODE_FIELDS, blocks=sorted(blocks), agency=viewer,
                                      cap_plus_one=candidates.BLOCK_CAP + 1)
         await self._widen(rows, viewer, NODE)
@@ -158,12 +164,13 @@ class Investigator:
         found = [e for e in (candidates.candidate_edge(entity, o) for o in others.values()) if e is not None]
         found.sort(key=lambda e: (-e.score, e.source, e.target))
         decided = await self._decided_pairs(key, [e.target if e.source == key else e.source for e in found], viewer)
+        kept = []
         for edge in found[:candidates.PER_ENTITY]:
             other = edge.target if edge.source == key else edge.source
             if frozenset((key, other)) in decided:
                 continue  # an investigator the viewer may hear has confirmed or rejected it
-            subgraph.nodes.setdefault(other, others[other])
-            subgraph.add_edge(edge)
+            kept.append((others[other], edge))
+        return kept
 
     async def _decided_pairs(self, key: str, others: list[str], viewer: str) -> set[frozenset]:
         if not others:
@@ -258,15 +265,22 @@ class Investigator:
         node_limit = max(1, min(node_limit, MAX_NODES))
         edge_types = edge_types or []
         first = second_rows = start = None
+        early: list[tuple[NodeView, EdgeView]] | None = None  # name candidates asked beside the first hop
         if hops >= 2:  # the first two hops in one round trip
             start, first, second_rows = await self._expand_twice(key, viewer, edge_types, window)
         if first is None:
             # The start and its first hop at once; the hop is dropped unseen if the start is not visible.
             # One hop with no type filter needs no more links than nodes it may keep (a hub's card).
+            # The start's name candidates follow the start while the hop is read (a hub's hop is the
+            # longest round trip: the candidates then cost nothing more).
             fanout = min(FANOUT, node_limit) if hops == 1 and not (edge_types or node_types) else FANOUT
-            found, first = await asyncio.gather(self.nodes([key], viewer, window),
-                                                self._expand([key], viewer, edge_types, window, fanout))
-            start = found.get(key)
+
+            async def start_and_candidates():
+                view = (await self.nodes([key], viewer, window)).get(key)
+                return view, (await self._candidates(view, viewer, edge_types) if view is not None else [])
+
+            (start, early), first = await asyncio.gather(
+                start_and_candidates(), self._expand([key], viewer, edge_types, window, fanout))
         subgraph = Subgraph()
         if start is None:
             return subgraph
@@ -308,8 +322,12 @@ class Investigator:
         unwalked = (list(subgraph.nodes) if fanout_cut else frontier) if among else []
         for edge in seen_edges:
             subgraph.add_edge(edge)
-        await asyncio.gather(self._edges_among(subgraph, viewer, edge_types, window, unwalked),
-                             self._add_candidates(subgraph, key, viewer, edge_types))
+        if early is None:
+            await asyncio.gather(self._edges_among(subgraph, viewer, edge_types, window, unwalked),
+                                 self._add_candidates(subgraph, key, viewer, edge_types))
+        else:
+            _take_candidates(subgraph, early)
+            await self._edges_among(subgraph, viewer, edge_types, window, unwalked)
         if among and len(subgraph.nodes) > walked:
             await self._edges_among(subgraph, viewer, edge_types, window)  # the candidates' own links too
         return subgraph.settle()
@@ -499,6 +517,12 @@ EXPANDED_EDGE: RowElement = (
     lambda row: provenance.edge_id(row["source"], row["type"],
                                    row["key"] if row["source"] == row["origin"] else row["origin"]),
     "rsrc", "rpages")
+
+
+def _take_candidates(subgraph: Subgraph, found: list[tuple[NodeView, EdgeView]]) -> None:
+    for other, edge in found:
+        subgraph.nodes.setdefault(other.key, other)
+        subgraph.add_edge(edge)
 
 
 def _node(row: dict, viewer: str) -> NodeView | None:

@@ -24,63 +24,86 @@ if TYPE_CHECKING:
 MAX_PAGE = 500
 
 
-def _timestamp(ms: int) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromMilliseconds(ms)
-    return stamp
-
-
 def _record_id(record_key: str) -> str:
     if "|" in record_key:  # a candidate pairs two records: "agency/record|agency/record"
         return record_key
     return record_key.split("/", 1)[1]
 
 
-def _record_keys(record_keys: list[str]) -> list[pb.RecordKey]:
-    """"agency/record" keys (a candidate's "a/r|b/s" is two) as RecordKey messages."""
-    found = []
+@functools.lru_cache(maxsize=65536)
+def _record_key_parts(joined: str) -> tuple[tuple[str, str], ...]:
+    return tuple((agency, record) for agency, _, record in (key.partition("/") for key in joined.split("|")))
+
+
+# Messages are filled in place (`add`): a nested message passed to a constructor is copied, and a
+# hub's card is a hundred nodes of twenty small messages each.
+
+def _fill_sourced(field, bucket: dict[str, list[str]]) -> None:
+    for value, records in bucket.items():
+        _fill_records(field.add(value=value, record_ids=[_record_id(r) for r in records]), records)
+
+
+def _fill_records(message, record_keys: list[str]) -> None:
     for joined in record_keys:
-        for key in joined.split("|"):
-            agency, _, record = key.partition("/")
-            found.append(pb.RecordKey(agency_id=agency, record_id=record))
-    return found
+        for agency, record in _record_key_parts(joined):
+            message.records.add(agency_id=agency, record_id=record)
 
 
-def _sourced(bucket: dict[str, list[str]]) -> list[pb.SourcedValue]:
-    return [pb.SourcedValue(value=v, record_ids=[_record_id(r) for r in records], records=_record_keys(records))
-            for v, records in bucket.items()]
+def _fill_time(stamp: Timestamp, ms: int) -> None:
+    stamp.seconds, rest = divmod(ms, 1000)
+    stamp.nanos = rest * 1_000_000
 
 
-def _provenance(sources: list[dict]) -> list[pb.Provenance]:
-    return [
-        pb.Provenance(agency_id=s["agency"], record_id=_record_id(s["record"]), version=s["version"], tlp=s["tlp"],
-                      seen_at=_timestamp(s["seen_ms"]), log_index=s.get("log_index", 0))
-        for s in sources
-    ]
+def _fill_provenance(field, sources: list[dict]) -> None:
+    for s in sources:
+        entry = field.add(agency_id=s["agency"], record_id=_record_id(s["record"]), version=s["version"],
+                          tlp=s["tlp"], log_index=s.get("log_index", 0))
+        _fill_time(entry.seen_at, s["seen_ms"])
+
+
+def _fill_node(message: pb.Node, view: NodeView) -> None:
+    message.key, message.type, message.caption = view.key, view.type, view.caption
+    _fill_sourced(message.names, view.names)
+    _fill_sourced(message.identifiers, view.identifiers)
+    _fill_sourced(message.roles, view.roles)
+    for name, value, records in view.attributes:
+        _fill_records(message.attributes.add(name=name, value=value, record_ids=[_record_id(r) for r in records]),
+                      records)
+    _fill_provenance(message.sources, view.sources)
+    message.agencies.extend(view.agencies)
+    _fill_time(message.first_seen, view.first_ms)
+    _fill_time(message.last_seen, view.last_ms)
+    message.tlp, message.source_count = view.tlp, view.source_count
+    message.cautions.extend(view.cautions)
+
+
+def _fill_edge(message: pb.Edge, view: EdgeView) -> None:
+    message.source, message.target, message.type = view.source, view.target, view.type
+    _fill_provenance(message.sources, view.sources)
+    message.agencies.extend(view.agencies)
+    _fill_sourced(message.evidence, view.evidence)
+    message.score, message.tlp, message.source_count = view.score, view.tlp, view.source_count
 
 
 def node_message(view: NodeView) -> pb.Node:
-    return pb.Node(
-        key=view.key, type=view.type, caption=view.caption, names=_sourced(view.names),
-        identifiers=_sourced(view.identifiers), roles=_sourced(view.roles),
-        attributes=[pb.SourcedAttribute(name=n, value=v, record_ids=[_record_id(r) for r in rs],
-                                        records=_record_keys(rs))
-                    for n, v, rs in view.attributes],
-        sources=_provenance(view.sources), agencies=view.agencies, first_seen=_timestamp(view.first_ms),
-        last_seen=_timestamp(view.last_ms), tlp=view.tlp, source_count=view.source_count, cautions=view.cautions,
-    )
+    message = pb.Node()
+    _fill_node(message, view)
+    return message
 
 
 def edge_message(view: EdgeView) -> pb.Edge:
-    return pb.Edge(source=view.source, target=view.target, type=view.type, sources=_provenance(view.sources),
-                   agencies=view.agencies, evidence=_sourced(view.evidence), score=view.score, tlp=view.tlp,
-                   source_count=view.source_count)
+    message = pb.Edge()
+    _fill_edge(message, view)
+    return message
 
 
 def subgraph_message(subgraph: Subgraph) -> pb.Subgraph:
-    return pb.Subgraph(nodes=[node_message(n) for n in subgraph.nodes.values()],
-                       edges=[edge_message(e) for e in subgraph.edges.values()], truncated=subgraph.truncated,
-                       tlp=subgraph.tlp if subgraph.nodes else 0)
+    message = pb.Subgraph(truncated=subgraph.truncated, tlp=subgraph.tlp if subgraph.nodes else 0)
+    for node in subgraph.nodes.values():
+        _fill_node(message.nodes.add(), node)
+    for edge in subgraph.edges.values():
+        _fill_edge(message.edges.add(), edge)
+    return message
 
 
 PAGE_TOKEN = re.compile(r"o:(0|[1-9][0-9]{0,8})")  # an offset below MAX_OFFSET, as _token writes it

@@ -260,6 +260,31 @@ async def test_a_retraction_withdraws_the_alert_it_caused(wenv):
     assert found[1].position > raised.position and found[1].alert.HasField("withdrawn_at")
 
 
+async def test_a_narrower_new_version_or_a_supersede_withdraws_too(wenv):
+    first, second = wallet(), wallet()
+    client = wenv.client("mas-sg")
+    for address in (first, second):
+        await client.add_watch(wpb.KeyRule(key=f"wallet:ETH:{address}"))
+    start = await last_position(wenv, "mas-sg")
+    narrowed = record("fsa-jp", entities=[wallet_entity("w", first)])
+    replaced = record("fsa-jp", entities=[wallet_entity("w", second)])
+    for built in (narrowed, replaced):
+        await evaluated(wenv, await submit(wenv, built))
+    raised = {e.alert.matched_keys[0]: e.alert.alert_id for e in await events(wenv, "mas-sg", start)}
+    assert set(raised) == {f"wallet:ETH:{first}", f"wallet:ETH:{second}"}
+    version_2 = pb.CaseRecord()
+    version_2.CopyFrom(narrowed)
+    version_2.version, version_2.tlp = 2, pb.TLP_RED  # fsa-jp's alone now: mas-sg loses sight of it
+    superseding = record("fsa-jp", tlp=pb.TLP_AMBER, share_with=("npa-cyber",),
+                         entities=[wallet_entity("w", second)])
+    superseding.supersedes.record_id = replaced.record_id
+    await submit(wenv, version_2)
+    await evaluated(wenv, await submit(wenv, superseding))
+    later = await events(wenv, "mas-sg", start + 2)
+    assert sorted((e.alert.alert_id, e.alert.withdrawn) for e in later) == sorted(
+        (alert_id, True) for alert_id in raised.values())  # withdrawn, and nothing new it may not see
+
+
 async def test_a_record_that_becomes_visible_fires_then(wenv):
     address = wallet()
     client = wenv.client("tokyo-metro")
