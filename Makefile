@@ -25,7 +25,7 @@ $(BUF): package.json package-lock.json
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) -m gateway.demo demo-data
+	$(PY) -m gateway.cli.demo demo-data
 
 test: $(VENV)/.installed $(BUF)
 	$(PY) -m pytest -q

@@ -3,7 +3,7 @@
 One module per format; each is a generator over a source file yielding, in
 source order, ``(location, CaseRecord)`` or a :class:`~connectors.base.BadRow`
 (docs/connectors.md). Parsing never speaks gRPC: `regulink ingest`
-(gateway/cli_ingest.py) signs and pushes.
+(gateway/cli/ingest.py) signs and pushes.
 
 >>> sorted(FORMATS)
 ['ftm', 'localgov', 'ofac', 'stix', 'warnings']

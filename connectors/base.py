@@ -2,7 +2,7 @@
 
 A connector is a generator over one source file (or folder) yielding, in
 source order, either ``(location, CaseRecord)`` or a :class:`BadRow`.
-Nothing here speaks gRPC: the CLI (gateway/cli_ingest.py) signs and pushes.
+Nothing here speaks gRPC: the CLI (gateway/cli/ingest.py) signs and pushes.
 
 The builder checks every identifier with :func:`graph.project.identifier_key`,
 the very function the gateway uses, so a record that leaves a connector
@@ -33,6 +33,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from connectors.dates import When, parse_date, parse_when  # noqa: F401  (the connectors' date readers)
 from graph import resolve, schema
 from graph.project import KEYED_KINDS, identifier_key
+from graph.visibility import tlp_level
 from regulink.v1 import records_pb2
 
 RECORD_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -42,28 +43,18 @@ FREE_KINDS = frozenset({"ofac_sdn_uid", "other"})
 MAX_TEXT = 4096
 MAX_SUMMARY = 65536
 MAX_IDENTIFIER = 512
-# Well under the gateway's default max_envelope_bytes (1 MiB, gateway/config.py), leaving
+# Well under the gateway's default max_envelope_bytes (1 MiB, gateway/server/config.py), leaving
 # room for the DSSE envelope and several signatures; a stream message carries 32 of these.
 MAX_RECORD_BYTES = 256 * 1024
 FUTURE_SKEW_SECONDS = 300
 
-TLP_NAMES = {
-    "CLEAR": records_pb2.TLP_CLEAR,
-    "WHITE": records_pb2.TLP_CLEAR,  # TLP 1.0's name for CLEAR
-    "GREEN": records_pb2.TLP_GREEN,
-    "AMBER": records_pb2.TLP_AMBER,
-    "AMBER+STRICT": records_pb2.TLP_AMBER_STRICT,
-    "AMBER_STRICT": records_pb2.TLP_AMBER_STRICT,
-    "RED": records_pb2.TLP_RED,
-}
-
-
 def parse_tlp(text: str) -> int:
-    """'GREEN', 'tlp:amber+strict', 'white' … → the Tlp enum value (ValueError if unknown)."""
-    name = text.strip().upper().removeprefix("TLP:").replace(" ", "")
-    if name not in TLP_NAMES:
+    """'GREEN', 'tlp:amber+strict', 'white' … → the Tlp enum value (ValueError if unknown);
+    graph.visibility.tlp_level is the one reading of a marking."""
+    marking = tlp_level(text)
+    if marking is None:
         raise ValueError(f"{text!r} is not a TLP marking; use CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
-    return TLP_NAMES[name]
+    return marking
 
 
 def strictest(*markings: int) -> int:

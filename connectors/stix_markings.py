@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import stix2
 
 from connectors.base import clip, strictest
+from graph.visibility import tlp_level
 from regulink.v1 import records_pb2 as pb
 
 TLP_2_0_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
@@ -62,23 +63,8 @@ WELL_KNOWN: dict[str, int] = {
     "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": pb.TLP_RED,
 }
 
-_LEVELS = {"CLEAR": pb.TLP_CLEAR, "WHITE": pb.TLP_CLEAR, "GREEN": pb.TLP_GREEN, "AMBER": pb.TLP_AMBER,
-           "AMBER+STRICT": pb.TLP_AMBER_STRICT, "RED": pb.TLP_RED}
-_TLP_PREFIX = re.compile(r"TLP\s*[:_\- ]?\s*")
-_STRICT_JOIN = re.compile(r"\s*[+_\- ]\s*")
 # A name is free text ("TLP:AMBER (partner feed)"): only its leading level counts.
 _NAME_LEVEL = re.compile(r"TLP\s*[:_\- ]?\s*(CLEAR|WHITE|GREEN|AMBER(?:\s*[+_\- ]\s*STRICT)?|RED)\b")
-
-
-def tlp_level(text: object) -> int | None:
-    """'TLP:AMBER+STRICT', 'amber_strict', 'TLP:WHITE', 'red' … → the Tlp value; None when the
-    value is not exactly one TLP level (other words, other types)."""
-    if not isinstance(text, str):
-        return None
-    word = " ".join(unicodedata.normalize("NFKC", text).upper().split())
-    if prefix := _TLP_PREFIX.match(word):
-        word = word[prefix.end():]
-    return _LEVELS.get(_STRICT_JOIN.sub("+", word))
 
 
 def name_level(name: object) -> int | None:

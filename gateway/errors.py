@@ -14,13 +14,15 @@
     ├── AlreadyExists                  ALREADY_EXISTS     carries the original receipt
     ├── FailedPrecondition             FAILED_PRECONDITION
     │   └── StaleVersion               an older (or equal) version than the ledger has
-    ├── TooLarge                       RESOURCE_EXHAUSTED
-    │   ├── RateLimited                an agency over its record rate (gateway.limits)
-    │   └── TooManyStreams             an agency over its open-stream cap
+    ├── ResourceExhausted              RESOURCE_EXHAUSTED
+    │   ├── TooLarge                   a message, a field or a batch over its limit
+    │   ├── RateLimited                an agency over its record rate (gateway.server.limits)
+    │   ├── TooManyStreams             an agency over its open-stream cap
+    │   └── TooManyWatches             an agency over its watch cap
     ├── Unavailable                    UNAVAILABLE        storage cannot take writes now
     └── DataLoss                       DATA_LOSS          the ledger is damaged (gateway.ledger.integrity)
 
-`gateway.server.status` maps these to gRPC status codes in one place; the SDK
+`gateway.server.rpc` maps these to gRPC status codes in one place; the SDK
 maps them back. Messages never contain record contents of other agencies.
 """
 
@@ -141,17 +143,29 @@ class StaleVersion(FailedPrecondition):
     reason = "STALE_VERSION"
 
 
-class TooLarge(RegulinkError):
+class ResourceExhausted(RegulinkError):
+    """A limit was reached; the subclasses say which (a rate or a cap is not a size). Never raised
+    itself: the SDK's answer to a RESOURCE_EXHAUSTED with a reason it does not know."""
+
+    base_only = True
     code = "RESOURCE_EXHAUSTED"
+    reason = "RESOURCE_EXHAUSTED"
+
+
+class TooLarge(ResourceExhausted):
     reason = "TOO_LARGE"
 
 
-class RateLimited(TooLarge):
+class RateLimited(ResourceExhausted):
     reason = "RATE_LIMITED"
 
 
-class TooManyStreams(TooLarge):
+class TooManyStreams(ResourceExhausted):
     reason = "TOO_MANY_STREAMS"
+
+
+class TooManyWatches(ResourceExhausted):
+    reason = "TOO_MANY_WATCHES"
 
 
 class Unavailable(RegulinkError):

@@ -19,7 +19,7 @@ def raw_public_key(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
 
 
 def key_id(key: Ed25519PublicKey | Ed25519PrivateKey | bytes) -> str:
-    """Lowercase hex SHA-256 of the raw 32-byte public key (DESIGN decision 1)."""
+    """Lowercase hex SHA-256 of the raw 32-byte public key (docs/signing.md)."""
     raw = key if isinstance(key, bytes) else raw_public_key(key)
     if len(raw) != 32:
         raise ValueError(f"an Ed25519 public key has 32 bytes, got {len(raw)}")

@@ -1,6 +1,6 @@
 """The few graph statements that differ between ArcadeDB and Neo4j 5.
 
-graph/ speaks one Cypher to both backends (DESIGN decision 7); this table
+graph/ speaks one Cypher to both backends (docs/arcadedb.md); this table
 holds the exceptions and the statements whose portability the contract suite
 pins (tests/contract). Every ArcadeDB entry was run against the
 ``arcadedb-embedded`` server (engine 26.10.2) over Bolt or its HTTP API; the

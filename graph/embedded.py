@@ -202,7 +202,7 @@ class EmbeddedArcadeDB:
 
     @property
     def running(self) -> bool:
-        """The child was started and has not exited (it may still hang: see gateway.graph_watch)."""
+        """The child was started and has not exited (it may still hang: see gateway.server.projection.graphdb)."""
         return self._proc is not None and self._proc.returncode is None
 
     @property

@@ -25,6 +25,9 @@ from graph import names as name_match
 
 FANOUT = 200
 MAX_NODES = 2000
+# Default node limits, one for each kind of question, whoever asks (query, export, console, CLI):
+NEIGHBOURHOOD_NODES = 200  # a neighbourhood, on screen or exported: the same question, the same answer
+ANALYSIS_NODES = 500  # the ball communities and centrality are computed over
 CARD_LINKS = 100  # neighbours listed on an entity card
 MAX_CASE_NODES = 50_000  # a case export (a sanctions list is one case) may be large
 _CHUNK = 2000
@@ -259,7 +262,7 @@ class Investigator:
 
     async def neighbourhood(self, key: str, viewer: str, *, hops: int = 2, node_types: list[str] | None = None,
                             edge_types: list[str] | None = None, window: Window = Window(),
-                            node_limit: int = 200, among: bool = True) -> Subgraph:
+                            node_limit: int = NEIGHBOURHOOD_NODES, among: bool = True) -> Subgraph:
         """The visible ball of `hops` around `key`; `among=False` leaves out links between neighbours
         that no walk step found (a card needs only the links of its entity)."""
         node_limit = max(1, min(node_limit, MAX_NODES))
@@ -484,7 +487,7 @@ class Investigator:
         operators.sort(key=lambda o: (o[1], o[0].key))
         return operators, subgraph.settle()
 
-    async def analyze(self, key: str, viewer: str, *, hops: int = 2, node_limit: int = 500):
+    async def analyze(self, key: str, viewer: str, *, hops: int = 2, node_limit: int = ANALYSIS_NODES):
         """Communities (Louvain) and centrality ranking of the visible neighbourhood (networkx)."""
         subgraph = await self.neighbourhood(key, viewer, hops=hops, node_limit=node_limit)
         graph = to_networkx(subgraph)

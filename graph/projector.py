@@ -8,7 +8,7 @@ asserted only by it disappears, one asserted by others stays, with its
 readers recomputed.
 
 Input is neutral (log index, time, CaseRecord): graph/ knows nothing of the
-gateway; gateway.projection reads the ledger and feeds this.
+gateway; gateway.server.projection.supervisor reads the ledger and feeds this.
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ class Projector:
         as `apply`, then the result is written with plain CREATEs in large
         chunks and the watermark last (tests/contract: same graph as
         incremental projection). The caller marks the graph incomplete
-        around it (gateway.graph_rebuild): an interrupted rebuild is emptied
+        around it (gateway.server.projection.rebuild): an interrupted rebuild is emptied
         and redone, never continued.
         """
         work = _WorkingSet()

@@ -143,13 +143,9 @@ CREATE (n)-[:NAMED]->(k)
 
 CLEAR_ALL = ("MATCH (n) WHERE n:Entity OR n:Record OR n:Meta OR n:NameBlock OR n:SrcPage OR n:Unprojectable "
              "DETACH DELETE n")
-# Ledger entries the projector had to leave out (gateway.projection_worker), with why.
+# Ledger entries the projector had to leave out (gateway.server.projection.worker), with why.
 SET_ASIDE = "UNWIND $rows AS row CREATE (:Unprojectable {log_index: row.log_index, reason: row.reason})"
 COUNT_SET_ASIDE = "MATCH (u:Unprojectable) RETURN count(u) AS n"
-COUNT_ALL = """
-MATCH (n:Entity) WITH count(n) AS nodes
-OPTIONAL MATCH (:Entity)-[r]->(:Entity) RETURN nodes, count(r) AS edges
-"""
 DUMP_NODES = """
 MATCH (n:Entity) RETURN n.key AS key, labels(n) AS labels, n.readers AS readers, n.src AS src, n.tally AS tally,
 n.names AS names, n.agency_count AS agency_count

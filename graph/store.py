@@ -55,7 +55,7 @@ class WriteBatch:
 
 @dataclass(frozen=True)
 class ProjectionState:
-    """What the graph says of itself before a projector continues it (gateway.projection_worker).
+    """What the graph says of itself before a projector continues it (gateway.server.projection.worker).
 
     `leaf` is the hex leaf hash of the ledger entry at `watermark`, as the graph was projected from it
     (None in graphs written before it was kept). `rebuild_*` describe a rebuild's mark: set before the

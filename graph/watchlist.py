@@ -1,8 +1,8 @@
 """Watchlists: what an agency watches, and the index that finds the few watches a record concerns.
 
 Pure functions and in-memory structures, no database: the gateway keeps the
-watches (gateway.watchstore) and evaluates each projected record through
-this index (gateway.alerting). Four kinds of rule:
+watches (gateway.server.alerts.store) and evaluates each projected record through
+this index (gateway.server.alerts.engine). Four kinds of rule:
 
     key            a graph key: a record asserts the node or links to it
     name           a person's or organization's name: a record names one alike
@@ -281,7 +281,7 @@ class WatchIndex:
         walk reached in fewer than their hops (a link from it may lead to one), or flags as an operator
         a node the walk reached at its hops. Walks change as records come, so a caller that matches
         records ahead of evaluating them asks this part once the records before are evaluated
-        (gateway.alerting)."""
+        (gateway.server.alerts.engine)."""
         source = contribution.source
         node_keys = _node_keys(contribution)
         flagged = operator_keys(contribution)

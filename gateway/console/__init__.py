@@ -2,7 +2,7 @@
 
 `regulink console --as AGENCY` runs a small web application (Starlette on
 uvicorn) on 127.0.0.1 that is a *client* of the gateway: it asks through the
-partner SDK (gateway.client) over gRPC with the agency's mTLS identity, so
+partner SDK (gateway.sdk.client) over gRPC with the agency's mTLS identity, so
 the gateway stays gRPC-only and keeps deciding what the agency may see. The
 console never holds more than the gateway gave that agency, keeps no record
 contents on disk, and logs none.

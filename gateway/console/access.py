@@ -9,7 +9,7 @@ one who started the console.
 Beyond loopback (`--remote`) the console needs TLS and a login by name and
 password, checked against a users file of scrypt hashes (`regulink
 console-user`); each person's name then goes with every call to the gateway,
-whose query audit keeps it (gateway.audit).
+whose query audit keeps it (gateway.server.audit).
 """
 
 from __future__ import annotations

@@ -22,11 +22,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from gateway import errors
-from gateway.client import sign_for
+from gateway.sdk.client import sign_for
 from gateway.console import views
 from gateway.console.proofs import RecordRef
 from gateway.console.saved import BadCanvas
 from graph import schema
+from graph.visibility import tlp_level
 from regulink.v1 import export_pb2, records_pb2
 
 log = logging.getLogger("regulink.console")
@@ -40,8 +41,6 @@ FORMATS = ("graphml", "gexf", "cytoscape", "node-link", "csv", "stix", "html", "
 _HTTP_STATUS = {"INVALID_ARGUMENT": 400, "NOT_FOUND": 404, "PERMISSION_DENIED": 403, "UNAUTHENTICATED": 403,
                 "ALREADY_EXISTS": 409, "FAILED_PRECONDITION": 409, "RESOURCE_EXHAUSTED": 429, "UNAVAILABLE": 503,
                 "DEADLINE_EXCEEDED": 503}
-TLP_CHOICES = {"CLEAR": records_pb2.TLP_CLEAR, "GREEN": records_pb2.TLP_GREEN, "AMBER": records_pb2.TLP_AMBER,
-               "AMBER+STRICT": records_pb2.TLP_AMBER_STRICT, "RED": records_pb2.TLP_RED}
 
 
 class BadRequest(Exception):
@@ -205,7 +204,7 @@ async def overlaps(request: Request, payload: dict) -> dict:
 @endpoint
 async def analyze(request: Request, payload: dict) -> dict:
     key = _text(payload, "key")
-    answer = await _ask(request, lambda c: c.analyze(key, hops=2, node_limit=500))
+    answer = await _ask(request, lambda c: c.analyze(key, hops=2))
     return {"communities": [list(c.node_keys) for c in answer.communities],
             "ranking": [{"key": r.node_key, "degree": r.degree, "betweenness": r.betweenness, "pagerank": r.pagerank}
                         for r in answer.ranking]}
@@ -313,8 +312,9 @@ async def decide(request: Request, payload: dict) -> dict:
         raise BadRequest("verdict", "verdict: same or different")
     evidence = _text(payload, "evidence", required=False, most=2000)
     marking = _text(payload, "tlp", required=False, most=20) or "AMBER"
-    if marking not in TLP_CHOICES:
-        raise BadRequest("tlp", f"tlp: one of {', '.join(TLP_CHOICES)}")
+    level = tlp_level(marking)
+    if level is None:
+        raise BadRequest("tlp", "tlp: one of CLEAR, GREEN, AMBER, AMBER+STRICT, RED")
     share_with = _texts(payload, "share_with", 50)
     person = _person(request)
 
@@ -322,7 +322,7 @@ async def decide(request: Request, payload: dict) -> dict:
         cards = [(await client.entity(k)).node for k in (a, b)]
         record = decision_record(console.link.agency, cards, verdict,
                                  f"{evidence} (decided by {person})" if person else evidence,
-                                 TLP_CHOICES[marking], share_with)
+                                 level, share_with)
         receipt = await client.submit(sign_for(record, [console.signer]))
         await client.wait_projected(timeout=15)
         return receipt

@@ -16,9 +16,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from gateway import config, keys
-from gateway.cli_common import As, Target, TlsDir, console as stderr, fail, out
-from gateway.client import TlsFiles
+from gateway import keys
+from gateway.server import config
+from gateway.cli.common import As, Target, TlsDir, console as stderr, fail, out
+from gateway.sdk.client import TlsFiles
 
 DEFAULT_STATE = Path("~/.regulink/console").expanduser()
 
@@ -141,7 +142,7 @@ def console(
         if not path.exists():
             fail(f"missing {path}; the gateway's operator makes client certificates with `regulink dev-ca {as_agency}`")
 
-    from gateway import logs
+    from gateway.server import logs
 
     logs.configure(os.environ.get("REGULINK_LOG_LEVEL", "WARNING").upper(), "text")
     os.umask(0o077)  # saved investigations and pins are the agency's alone
@@ -156,7 +157,7 @@ async def _serve(agency, target, tls, with_gateway, host, port, state, pinned, s
                  tls_cert, tls_key, server_names, open_browser) -> None:
     import uvicorn
 
-    from gateway import process
+    from gateway.ops import process
     from gateway.console.app import ConsoleServer, ConsoleState, build
     from gateway.console.link import GatewayLink, LinkRefused
     from gateway.console.saved import Investigations

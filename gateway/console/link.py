@@ -1,6 +1,6 @@
 """The console's way to the gateway: the partner SDK over mTLS, one channel per person.
 
-Every question goes through gateway.client with the agency's client
+Every question goes through gateway.sdk.client with the agency's client
 certificate, so the gateway decides what the agency sees, as for any
 partner. Each person gets a channel of their own, which names them in the
 metadata of every call (the gateway's query audit keeps the name).
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from gateway import errors, keys
-from gateway.client import AsyncClient, TlsFiles
+from gateway.sdk.client import AsyncClient, TlsFiles
 
 log = logging.getLogger("regulink.console")
 T = TypeVar("T")

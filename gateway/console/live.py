@@ -22,7 +22,7 @@ import time
 from gateway import errors
 from gateway.console.link import GatewayLink
 from graph.project import contribution
-from graph.visibility import NAMES as TLP_NAMES
+from graph.visibility import tlp_name
 
 log = logging.getLogger("regulink.console")
 QUEUE = 256  # events kept for a page that reads slowly; the oldest go first
@@ -99,7 +99,7 @@ class Feed:
             keys.update((edge.source, edge.target))
         await self._projected(client, entry.log_index)
         return {"type": "record", "log_index": entry.log_index, "agency": entry.agency_id,
-                "record_id": entry.record_id, "tlp": TLP_NAMES.get(record.tlp, "TLP:RED"), "keys": sorted(keys)}
+                "record_id": entry.record_id, "tlp": tlp_name(record.tlp), "keys": sorted(keys)}
 
     @staticmethod
     async def _projected(client, log_index: int) -> None:

@@ -19,7 +19,7 @@ import contextlib
 from dataclasses import asdict, dataclass
 
 from gateway import errors
-from gateway.client import AsyncClient
+from gateway.sdk.client import AsyncClient
 from gateway.ledger.checkpoint import CheckpointError
 from gateway.ledger.verify import ProofError
 

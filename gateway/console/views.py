@@ -3,7 +3,7 @@
 Only what the gateway answered goes out, in the shape the page draws. Every
 text stays text: the page puts it into the DOM with textContent and into
 the canvas as labels, never as markup. Markings go out by name; one the
-console does not know is shown as the strictest (DESIGN decision 6).
+console does not know is shown as the strictest (docs/visibility.md).
 """
 
 from __future__ import annotations
@@ -15,14 +15,7 @@ from importlib import resources
 import yaml
 
 from graph import schema
-from graph.visibility import NAMES as TLP_NAMES
-
-STRICTEST = "TLP:RED"
-
-
-def tlp_name(value: int) -> str:
-    return TLP_NAMES.get(value, STRICTEST)
-
+from graph.visibility import STRICTEST_NAME as STRICTEST, tlp_name
 
 def _ms(stamp) -> int:
     return stamp.seconds * 1000 + stamp.nanos // 1_000_000

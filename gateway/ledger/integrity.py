@@ -38,8 +38,8 @@ from gateway.errors import DataLoss, KeyNotValidNow, RegulinkError, UnknownKey
 from gateway.ledger import checkpoint, proof, stores
 from gateway.ledger.hashing import commitment_leaf_hash, node_hash
 from gateway.ledger.store import Entry, LedgerStore, MissingNode, StoredHead
-from gateway.registry import Snapshot
-from gateway.registry_pg import open_registry
+from gateway.server.registry import Snapshot
+from gateway.server.registry_pg import open_registry
 from regulink.v1 import envelope_pb2, records_pb2
 
 #: How many of the newest entries the start-up check recomputes (about 30 ms for 1,000).

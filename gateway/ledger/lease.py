@@ -1,6 +1,6 @@
 """The writer lease: one sequencer appends to a PostgreSQL ledger, however many gateways point at it.
 
-The log has one sequencer by design (DESIGN 3): two appenders would both number entries from the
+The log has one sequencer by design (docs/ledger.md): two appenders would both number entries from the
 same size and sign two different trees. On SQLite the file's write lock and a single process see
 to it; on PostgreSQL several `regulink serve` may reach one database (a standby writer on another
 machine, a mistake in a deployment). The lease is a PostgreSQL session advisory lock:

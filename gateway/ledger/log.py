@@ -1,7 +1,7 @@
 """The sequencer's half of the log: turn a batch of accepted envelopes into
 durable entries, one signed tree head, and a receipt per entry.
 
-Called from one thread only (gateway.sequencer). Everything that decides
+Called from one thread only (gateway.ledger.sequencer). Everything that decides
 whether an entry may go in (duplicate, stale version, unknown supersede or
 retract target) is decided here, inside the single writer, so two streams
 racing with the same record cannot both win.

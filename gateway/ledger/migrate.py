@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from gateway.ledger import checkpoint, integrity
 from gateway.ledger.pg_store import PgLedgerStore
 from gateway.ledger.store import Entry, StoredHead
-from gateway.registry import Registry
+from gateway.server.registry import Registry
 
 #: Entries per destination transaction (whole signed batches, so a little more).
 CHUNK = 20_000

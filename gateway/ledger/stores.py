@@ -23,7 +23,7 @@ def sqlite_path(location: str | Path) -> Path:
 
 def open_store(location: str | Path, *, readonly: bool = False) -> Store:
     """The store at `location`: SQLite opened as asked; PostgreSQL always as a reader (it is written
-    only under the writer lease: gateway.roles.open_log, PgLedgerStore.writer)."""
+    only under the writer lease: gateway.server.roles.open_log, PgLedgerStore.writer)."""
     if is_postgresql(str(location)):
         return PgLedgerStore(str(location))
     return LedgerStore(sqlite_path(location), readonly=readonly)

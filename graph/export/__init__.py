@@ -1,4 +1,4 @@
-"""File exports of a visible subgraph (DESIGN decision 8): one module per format.
+"""File exports of a visible subgraph (docs/exports.md): one module per format.
 
 Each module registers its writers in `graph.export.meta.FORMATS` when imported; importing this
 package imports them all. A writer is `writer(subgraph, info, out) -> None` and streams to the
@@ -27,13 +27,4 @@ for _name in _MODULES:
             raise  # a module that exists but lacks a dependency is an error, not an absent format
 
 
-def export(fmt: str, subgraph, info: ExportInfo, out) -> None:
-    """Write `subgraph` in format `fmt` (a FORMATS name) to the binary file-like `out`."""
-    try:
-        writer = FORMATS[fmt].writer
-    except KeyError:
-        raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(sorted(FORMATS))})") from None
-    writer(subgraph, info, out)
-
-
-__all__ = ["FORMATS", "ExportInfo", "Format", "export", "filename", "register", "tlp_statement"]
+__all__ = ["FORMATS", "ExportInfo", "Format", "filename", "register", "tlp_statement"]

@@ -9,7 +9,7 @@ A writer is a pure function of an already visibility-filtered `graph.view.Subgra
 Modules register their formats with `register()` when imported; `graph.export` imports them
 all, so `graph.export.FORMATS` is complete once the package is imported.
 
-Every export states its marking (DESIGN decision 6): `ExportInfo.tlp` is the most restrictive
+Every export states its marking (docs/visibility.md): `ExportInfo.tlp` is the most restrictive
 marking among what it shows, and `checked()` refuses an `ExportInfo` that would understate it.
 """
 
@@ -25,7 +25,7 @@ from typing import BinaryIO, NamedTuple
 
 from graph import schema
 from graph.view import EdgeView, NodeView, Subgraph
-from graph.visibility import AMBER, AMBER_STRICT, CLEAR, GREEN, NAMES, RED
+from graph.visibility import AMBER, AMBER_STRICT, CLEAR, GREEN, NAMES, RED, tlp_name
 
 # TLP 2.0 (FIRST, https://www.first.org/tlp/): what the recipient may do with the export.
 TLP_STATEMENTS = {
@@ -44,8 +44,6 @@ LIST_SEPARATOR = "; "  # how flat formats (GraphML, GEXF, CSV) join list fields
 DEFAULT_STYLE = ("#999999", "ellipse")  # colour and shape for a type the model does not know
 
 
-def tlp_name(tlp: int) -> str:
-    return NAMES.get(tlp, "TLP:RED")  # an unknown marking is shown as the strictest
 
 
 def tlp_statement(tlp: int) -> str:

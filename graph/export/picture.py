@@ -1,4 +1,4 @@
-"""Static pictures of a visible subgraph: PNG, SVG and PDF with matplotlib (DESIGN decision 8).
+"""Static pictures of a visible subgraph: PNG, SVG and PDF with matplotlib (docs/exports.md).
 
 The same deterministic layout as the HTML page (graph.export.layout), nodes coloured and
 shaped by type from graph/model, unauthorized operators and sanctioned entities ringed in

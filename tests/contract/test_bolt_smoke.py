@@ -243,7 +243,7 @@ async def test_concurrent_merge_of_the_same_new_key(bolt: GraphBackend, scratch:
     Neo4j serialises them (the second MERGE waits for the first commit, then
     matches). ArcadeDB lets both MERGEs create and fails the second COMMIT
     with ConstraintValidationFailed, which the driver does not retry: the
-    projector must be a single writer (DESIGN decision 7).
+    projector must be a single writer (docs/arcadedb.md).
     """
     label = scratch.label("Race")
     await _unique_key(bolt, scratch, label)
@@ -326,7 +326,7 @@ async def test_shortest_paths(bolt: GraphBackend, scratch: Scratch) -> None:
 
 
 async def test_shortest_path_under_a_visibility_predicate(bolt: GraphBackend, scratch: Scratch) -> None:
-    """A path needs every step visible (DESIGN decision 6), and that changes the shortest path.
+    """A path needs every step visible (docs/visibility.md), and that changes the shortest path.
 
     a-x-d is shortest but x is hidden; a-b-c-d is the shortest visible path.
     Neo4j applies a WHERE on shortestPath() during the search; ArcadeDB

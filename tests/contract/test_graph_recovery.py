@@ -1,6 +1,6 @@
 """A graph the projector must not continue, on a real graph database (issue 13, items 3 and 6): left
 incomplete by a rebuild that died (its mark still there), or ahead of its ledger (an older copy restored
-under it; another ledger at the same positions). The projector (gateway.projection_worker.Follower)
+under it; another ledger at the same positions). The projector (gateway.server.projection.worker.Follower)
 empties it and projects the ledger again; a graph it can continue is never emptied; a rebuild that is
 alive elsewhere is waited for."""
 
@@ -11,7 +11,7 @@ import hashlib
 
 import pytest
 
-from gateway import graph_rebuild, projection_worker
+from gateway.server.projection import rebuild as graph_rebuild, worker as projection_worker
 from gateway.ledger.store import Entry
 from graph.projector import LedgerItem, Projector
 from regulink.v1 import envelope_pb2, records_pb2

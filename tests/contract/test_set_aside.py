@@ -1,4 +1,4 @@
-"""The projector process's loop (gateway.projection_worker.Follower) on a real graph database: a
+"""The projector process's loop (gateway.server.projection.worker.Follower) on a real graph database: a
 record the database refuses is found by halving its batch, left out with its reason, and every
 other record is projected; an unreachable database is retried, never bisected."""
 
@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from gateway import projection_worker
+from gateway.server.projection import worker as projection_worker
 from gateway.ledger.store import Entry
 from graph.projector import LedgerItem
 from regulink.v1 import envelope_pb2, records_pb2

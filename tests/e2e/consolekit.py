@@ -1,7 +1,7 @@
 """What the console's browser tests share: a real `regulink console` process, headless Chromium, and a page
 that records every request, response, console message and download it sees.
 
-The console runs as its own process (`python -m gateway.cli console …`), against a real gateway over
+The console runs as its own process (`python -m gateway.cli.main console …`), against a real gateway over
 mTLS; a test asks it for a fresh one-time link with SIGUSR1, as a person presses Enter in its terminal.
 Chromium is found as the HTML export's tests find it (tests/unit/export/test_html.py); without it, or
 without Playwright, the tests skip and say why.
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gateway.client import sign_for
+from gateway.sdk.client import sign_for
 from regulink.v1 import records_pb2
 from tests.e2e.conftest import projected
 
@@ -71,7 +71,7 @@ class ConsoleProcess:
         log_path = folder / f"console-{agency}.log"
         environment = {**os.environ, "REGULINK_LOG_LEVEL": "INFO", "COLUMNS": "200"}
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "gateway.cli", "console", "--as", agency, "--target", target, "--tls-dir",
+            sys.executable, "-m", "gateway.cli.main", "console", "--as", agency, "--target", target, "--tls-dir",
             str(tls_dir), "--state-dir", str(folder / f"state-{agency}"), *extra,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=log_path.open("wb"),
             env=environment)

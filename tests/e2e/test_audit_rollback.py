@@ -16,11 +16,13 @@ import subprocess
 import pytest
 from google.protobuf import json_format
 
-from gateway import keys, monitor, process
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway import keys
+from gateway.ops import process
+from gateway.sdk import monitor
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from gateway.ledger import checkpoint
 from gateway.ledger.verify import ProofError
-from gateway.monitor import EXIT_INCONSISTENT
+from gateway.sdk.monitor import EXIT_INCONSISTENT
 from regulink.v1 import transparency_pb2
 from tests.e2e.conftest import make_record
 from tests.e2e.test_cli import regulink

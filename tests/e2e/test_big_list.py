@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from gateway import config
-from gateway.client import sign_record
+from gateway.server import config
+from gateway.sdk.client import sign_record
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import gateway_env
 from tests.perf.realistic import sanctions_list

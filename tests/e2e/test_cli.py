@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from gateway import process
+from gateway.ops import process
 
 SAMPLES = Path(__file__).parents[2] / "gateway" / "samples"
 
 
 def regulink(*args: str, data: Path, check: bool = True) -> subprocess.CompletedProcess:
     env = {**os.environ, "REGULINK_DATA_DIR": str(data), "COLUMNS": "200"}
-    result = subprocess.run([sys.executable, "-m", "gateway.cli", *args], capture_output=True, text=True, env=env,
+    result = subprocess.run([sys.executable, "-m", "gateway.cli.main", *args], capture_output=True, text=True, env=env,
                             timeout=120)
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
@@ -109,7 +109,7 @@ def test_investigator_commands_against_the_demo_data(tmp_path):
     """`make demo` leaves a gateway data dir; the query commands read it through a fresh gateway."""
     import asyncio
 
-    from gateway import demo
+    from gateway.cli import demo
 
     data = tmp_path / "demo"
     asyncio.run(demo.main(data))

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway import demo, process
-from gateway.cli import read_records
-from gateway.client import AsyncClient, TlsFiles, sign_for
+from gateway.cli import demo
+from gateway.ops import process
+from gateway.cli.main import read_records
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_for
 from tests.e2e.consolekit import ConsoleProcess, add_by_search, browser, open_console, select
 
 pytestmark = pytest.mark.slow
@@ -130,7 +131,7 @@ async def test_make_demo_prints_the_one_command_that_opens_the_console(demo_data
     assert Path(words[0]).name == "regulink" and words[1] == "console" and "--with-gateway" in words
     assert words[-1] == "--open" and str(data / "agency-keys" / "npa-cyber.pem") in words
     args = [w for w in words[2:] if w != "--open"]
-    started = await asyncio.create_subprocess_exec(sys.executable, "-m", "gateway.cli", "console", *args,
+    started = await asyncio.create_subprocess_exec(sys.executable, "-m", "gateway.cli.main", "console", *args,
                                                    stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
                                                    stderr=asyncio.subprocess.PIPE, env={**os.environ, "COLUMNS": "300"})
     try:

@@ -356,7 +356,7 @@ def _self_signed(folder):
 
 
 def _regulink(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gateway.cli", *args], capture_output=True, text=True, timeout=60,
+    return subprocess.run([sys.executable, "-m", "gateway.cli.main", *args], capture_output=True, text=True, timeout=60,
                           env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
 
 
@@ -392,7 +392,7 @@ async def test_beyond_loopback_needs_tls_and_a_login_and_names_each_person(env, 
         answer = await page.evaluate("""async () => (await fetch('/api/search', {method: 'POST',
             headers: {'Content-Type': 'application/json'}, body: JSON.stringify({q: 'Hostile Hub'})})).json()""")
         assert answer["hits"]
-        lines = env.gateway.audit.recent(20, "tokyo-metro")
+        lines = env.gateway.server.audit.recent(20, "tokyo-metro")
         assert any(line["call"] == "Search" and line["investigator"] == "Kenji Sato" for line in lines)
         await context.close()
         # Only the refused sign-in (401) was an error.
@@ -412,7 +412,7 @@ class _Remote(str):
 
 async def _remote_console(env, folder, cert, key, users) -> _Remote:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "console", "--as", "tokyo-metro", "--target", env.target, "--tls-dir",
+        sys.executable, "-m", "gateway.cli.main", "console", "--as", "tokyo-metro", "--target", env.target, "--tls-dir",
         str(env.tls), "--state-dir", str(folder / "state"), "--listen", "127.0.0.1:0", "--remote", "--tls-cert",
         str(cert), "--tls-key", str(key), "--users", str(users),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

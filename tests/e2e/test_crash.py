@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway import devca, keys, process
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway import keys
+from gateway.ops import devca, process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from gateway.errors import AlreadyExists
-from gateway.registry import Registry
+from gateway.server.registry import Registry
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import make_record
 
@@ -45,7 +46,7 @@ async def test_acknowledged_records_survive_kill_9(tmp_path, trial):
             assert isinstance(outcome, exchange_pb2.Receipt)
             acknowledged.append((outcome, len(acknowledged)))
             if len(acknowledged) == RECORDS * 2 // 5 + 37 * trial:
-                os.kill(gateway.process.pid, signal.SIGKILL)  # no goodbye: the disk is all that is left
+                os.kill(gateway.ops.process.pid, signal.SIGKILL)  # no goodbye: the disk is all that is left
     except Exception:  # the stream breaks when the server dies
         pass
     await gateway.stop(signal.SIGKILL)

@@ -13,8 +13,9 @@ import resource
 import signal
 import sqlite3
 
-from gateway import errors, process
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway import errors
+from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import make_record
 from tests.e2e.test_crash import prepare

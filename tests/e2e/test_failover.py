@@ -28,9 +28,10 @@ import signal
 
 import pytest
 
-from gateway import devca, errors, keys, process
-from gateway.client import AsyncClient, TlsFiles, sign_record
-from gateway.registry_pg import open_registry
+from gateway import errors, keys
+from gateway.ops import devca, process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
+from gateway.server.registry_pg import open_registry
 from regulink.v1 import exchange_pb2
 from tests import pgcluster
 from tests.e2e.conftest import make_record
@@ -93,8 +94,8 @@ async def test_acknowledged_records_survive_the_loss_of_the_primary(tmp_path):
 
         # Whatever was not acknowledged is sent again until it is, to the gateway as it is now.
         for attempt in range(60):
-            if gateway.process.returncode is not None:
-                assert gateway.process.returncode == 1  # fenced: stopped on purpose, to be restarted
+            if gateway.ops.process.returncode is not None:
+                assert gateway.ops.process.returncode == 1  # fenced: stopped on purpose, to be restarted
                 gateway = await process.start(tmp_path, *args, stderr=errlog)
                 restarted = True
             missing = [n for n in range(RECORDS) if n not in receipts]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 
-from gateway import process
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import make_record
 from tests.e2e.test_crash import prepare

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from gateway import config
-from gateway.client import AsyncClient, TlsFiles, sign_record
-from gateway.server import Gateway
+from gateway.server import config
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
+from gateway.server.app import Gateway
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import gateway_env, make_record, signed
 
@@ -60,7 +60,7 @@ async def test_an_older_ledger_restored_under_a_projected_graph_is_projected_aga
     try:
         async with AsyncClient.connect(f"localhost:{port}", TlsFiles.for_agency(settings.tls, "fsa-jp")) as client:
             deadline = time.monotonic() + 120
-            while gateway.projection.watermark != 199 or gateway.projection.rebuilding:
+            while gateway.server.projection.supervisor.watermark != 199 or gateway.server.projection.supervisor.rebuilding:
                 assert time.monotonic() < deadline, "the graph was not projected again"
                 await asyncio.sleep(0.1)
             assert await operators(client) == {operator_key(r) for r in kept}  # the lost ones are gone

@@ -13,9 +13,10 @@ import pytest
 
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from gateway import config, errors
-from gateway.server import FRESHNESS
-from gateway.client import sign_record
+from gateway import errors
+from gateway.server import config
+from gateway.server.app import FRESHNESS
+from gateway.sdk.client import sign_record
 from graph.embedded import EmbeddedArcadeDB, free_loopback_port
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import gateway_env, make_record
@@ -84,7 +85,7 @@ async def poll(ask, done, timeout: float):
 def scrape_metrics(gateway) -> str:
     """The gateway's metrics, rendered as a scrape would (without a listener)."""
     from prometheus_client import generate_latest
-    return generate_latest(gateway.metrics.registry).decode()
+    return generate_latest(gateway.server.metrics.registry).decode()
 
 
 @pytest.mark.timeout(240)

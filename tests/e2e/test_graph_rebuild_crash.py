@@ -15,8 +15,8 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from gateway import config
-from gateway.server import Gateway
+from gateway.server import config
+from gateway.server.app import Gateway
 from graph.embedded import PASSWORD_FILE, EmbeddedArcadeDB
 from graph.store import GraphStore
 from tests.e2e.conftest import gateway_env, make_record, signed
@@ -63,7 +63,7 @@ async def kill_rebuild(data: Path, at: str) -> None:
     new graph's nodes are in ("writing": the records are there, the links they assert not yet: the
     state that a replay over it took for complete)."""
     rebuild = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "graph", "rebuild", "--data-dir", str(data),
+        sys.executable, "-m", "gateway.cli.main", "graph", "rebuild", "--data-dir", str(data),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     output = []
     try:
@@ -120,7 +120,7 @@ async def test_a_rebuild_killed_half_way_is_redone_at_the_next_start(tmp_path, a
     gateway = Gateway(settings)
     await gateway.start()
     try:
-        projection = gateway.projection
+        projection = gateway.server.projection.supervisor
         deadline = time.monotonic() + 300
         while projection.watermark < receipts[-1].log_index or projection.rebuilding:
             assert time.monotonic() < deadline, "the graph was not projected again"

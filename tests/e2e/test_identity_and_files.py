@@ -18,8 +18,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from gateway import config, devca, errors
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway import errors
+from gateway.ops import devca
+from gateway.server import config
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from tests.e2e.conftest import gateway_env, make_record
 from tests.unit.test_unknown_fields import nested_identifier
 

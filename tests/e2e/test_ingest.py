@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 import connectors
 from connectors.base import Options, digest
-from gateway.cli_ingest import push_items
+from gateway.cli.ingest import push_items
 from regulink.v1 import records_pb2 as pb
 from tests.e2e.conftest import projected
 
@@ -88,7 +88,7 @@ async def test_running_an_ingest_again_pushes_nothing_new(env):
 
 def regulink(*args: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "gateway.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "gateway.cli.main", *args], capture_output=True, text=True,
                           env=environment, timeout=120)
 
 

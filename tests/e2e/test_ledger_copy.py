@@ -16,22 +16,22 @@ from pathlib import Path
 import pytest
 
 from gateway import keys
-from gateway.admission import Limits, admit
-from gateway.client import sign_record
+from gateway.server.admission.admit import Limits, admit
+from gateway.sdk.client import sign_record
 from gateway.ledger import integrity, verify
 from gateway.ledger.lease import WriterLease
 from gateway.ledger.log import Ledger
 from gateway.ledger.pg_store import PgLedgerStore
 from gateway.ledger.store import LedgerStore
-from gateway.registry import Registry
-from gateway.registry_pg import open_registry
+from gateway.server.registry import Registry
+from gateway.server.registry_pg import open_registry
 from tests.e2e.conftest import make_record
 
 ORIGIN = "copy.test/log"
 
 
 def regulink(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gateway.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "gateway.cli.main", *args], capture_output=True, text=True,
                           env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=300)
 
 

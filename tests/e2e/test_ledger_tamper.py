@@ -18,10 +18,11 @@ import sys
 
 import pytest
 
-from gateway import errors, process
-from gateway.client import AsyncClient, TlsFiles, sign_record
-from gateway.cli_ledger import EXIT_DAMAGED
-from gateway import monitor
+from gateway import errors
+from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
+from gateway.cli.ledger import EXIT_DAMAGED
+from gateway.sdk import monitor
 from regulink.v1 import transparency_pb2
 from tests.e2e.conftest import make_record
 from tests.e2e.test_cli import regulink
@@ -34,7 +35,7 @@ SIZE = 40
 def serve_refusal(data) -> subprocess.CompletedProcess:
     """`regulink serve` on a damaged ledger: it must exit by itself, quickly."""
     env = {**os.environ, "REGULINK_DATA_DIR": str(data), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "gateway.cli", "serve", "--graph", "none", "--listen", "127.0.0.1:0",
+    return subprocess.run([sys.executable, "-m", "gateway.cli.main", "serve", "--graph", "none", "--listen", "127.0.0.1:0",
                            "--origin", ORIGIN], capture_output=True, text=True, env=env, timeout=90)
 
 

@@ -14,8 +14,9 @@ import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway import config, errors, keys, logs
-from gateway.client import sign_record
+from gateway import errors, keys
+from gateway.server import config, logs
+from gateway.sdk.client import sign_record
 from regulink.v1 import export_pb2, query_pb2, records_pb2
 from tests.e2e.conftest import Env, gateway_env, make_record, projected, signed
 
@@ -190,7 +191,7 @@ async def test_internal_error_names_the_request_id_of_its_log_lines(metered, mon
     def broken(*args, **kwargs):
         raise RuntimeError("audit store gone")
 
-    monkeypatch.setattr(env.gateway.audit, "_open", broken)  # the question line cannot be written: no answer
+    monkeypatch.setattr(env.gateway.server.audit, "_open", broken)  # the question line cannot be written: no answer
     with captured_logs(buffer):
         with pytest.raises(errors.RegulinkError) as failure:
             await env.client("mas-sg").search("anything")

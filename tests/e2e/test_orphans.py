@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from tests.e2e.conftest import make_record
 from tests.e2e.test_crash import prepare
 
@@ -57,7 +57,7 @@ def family(session: int, data: Path) -> dict[int, str]:
 def kind(cmdline: str) -> str:
     for marker, name in (("arcadedb", "graph database"), ("projection_worker", "projector"),
                          ("spawn_main", "signature worker"), ("resource_tracker", "resource tracker"),
-                         ("gateway.cli", "gateway")):
+                         ("gateway.cli.main", "gateway")):
         if marker in cmdline:
             return name
     return cmdline[:80]
@@ -72,7 +72,7 @@ async def all_gone(session: int, data: Path, within: float) -> dict[int, str]:
 
 def serve(data: Path) -> subprocess.Popen:
     (data / "gw.toml").write_text('[gateway]\norigin = "orphans.test/log"\ngraph_heap = "512m"\n')
-    return subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--data-dir", str(data), "--config",
+    return subprocess.Popen([sys.executable, "-m", "gateway.cli.main", "serve", "--data-dir", str(data), "--config",
                              str(data / "gw.toml"), "--listen", "127.0.0.1:0"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
 

@@ -10,8 +10,10 @@ import sys
 
 import pytest
 
-from gateway import config, process, records
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.ops import process
+from gateway.server import config
+from gateway.server.admission import records
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from graph.embedded import EmbeddedArcadeDB
 from graph.store import GraphStore
 from regulink.v1 import exchange_pb2
@@ -23,7 +25,7 @@ from tests.e2e.test_crash import prepare
 async def test_projector_killed_alone_resumes_from_its_watermark(tmp_path):
     settings = config.load(data_dir=tmp_path, listen="127.0.0.1:0", origin="projector.test/log", graph_heap="512m")
     async with gateway_env(settings) as env:
-        projection = env.gateway.projection
+        projection = env.gateway.server.projection.supervisor
         assert projection is not None and projection.running
         assert os.getpid() != projection._process.pid  # not in the serving process
         client = env.client("fsa-jp")
@@ -157,7 +159,7 @@ async def test_graph_rebuild_gives_the_live_graph_and_leaves_out_the_same_record
         assert (await client.graph_status()).unprojectable_entries == 1
 
     rebuilt = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "graph", "rebuild", "--data-dir", str(tmp_path),
+        sys.executable, "-m", "gateway.cli.main", "graph", "rebuild", "--data-dir", str(tmp_path),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     output = (await rebuilt.communicate())[0].decode()
     assert rebuilt.returncode == 0, output

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from gateway import errors, process
-from gateway.client import AsyncClient, TlsFiles
+from gateway import errors
+from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles
 from tests.e2e.test_crash import prepare
 from tests.e2e.test_disk_full import small_disk
 

@@ -13,10 +13,11 @@ import time
 
 import pytest
 
-from gateway import config, errors
-from gateway.client import AsyncClient
+from gateway import errors
+from gateway.server import config
+from gateway.sdk.client import AsyncClient
 from gateway.ledger.reader import LogReader
-from gateway.server import Gateway
+from gateway.server.app import Gateway
 from regulink.v1 import records_pb2
 from tests import pgcluster
 from tests.e2e.conftest import Env, gateway_env, make_record, signed
@@ -92,7 +93,7 @@ async def test_the_query_gateway_serves_proofs_heads_and_the_registry_of_the_wri
     assert {a.agency_id for a in await reader.agencies()} == {"mas-sg", "tokyo-metro", "npa-cyber", "fsa-jp"}
     assert (await reader.whoami()).agency_id == "tokyo-metro"
     # A registry change made on the writer's side reaches the query gateway (on a standby: by polling).
-    writer.gateway.registry.add_agency("osaka-pref", "Osaka Prefecture", "local-government", "JP-27")
+    writer.gateway.server.registry.add_agency("osaka-pref", "Osaka Prefecture", "local-government", "JP-27")
     await until(lambda: _knows(query, "osaka-pref"))
 
 
@@ -147,5 +148,5 @@ async def _projected_through(client: AsyncClient, index: int) -> bool:
 
 
 async def _knows(env: Env, agency_id: str) -> bool:
-    return agency_id in env.gateway.registry.snapshot().agencies
+    return agency_id in env.gateway.server.registry.snapshot().agencies
 

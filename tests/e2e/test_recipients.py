@@ -15,7 +15,7 @@ import hashlib
 import pytest
 
 from gateway import errors, recipients
-from gateway.client import Sealed, sign_shared
+from gateway.sdk.client import Sealed, sign_shared
 from gateway.ledger.verify import ProofError
 from regulink.v1 import exchange_pb2
 from regulink.v1 import records_pb2 as pb

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import signal
 
-from gateway import process
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import make_record
 from tests.e2e.test_crash import prepare
@@ -24,7 +24,7 @@ async def test_sigterm_finishes_in_flight_receipts(tmp_path):
             assert isinstance(outcome, exchange_pb2.Receipt)
             receipts.append(outcome)
             if len(receipts) == 300:
-                gateway.process.send_signal(signal.SIGTERM)  # an operator's `kill`, or Kubernetes
+                gateway.ops.process.send_signal(signal.SIGTERM)  # an operator's `kill`, or Kubernetes
     assert len(receipts) == len(envelopes)  # the open stream was finished, not cut
     assert await gateway.stop() == 0
 

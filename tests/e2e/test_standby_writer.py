@@ -11,15 +11,16 @@ import sys
 
 import pytest
 
-from gateway import devca, keys
-from gateway.client import AsyncClient, TlsFiles, sign_record
-from gateway.registry_pg import open_registry
+from gateway import keys
+from gateway.ops import devca
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
+from gateway.server.registry_pg import open_registry
 from tests.e2e.conftest import make_record
 
 
 async def _serve(data, dsn: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "serve", "--data-dir", str(data), "--listen", "127.0.0.1:0",
+        sys.executable, "-m", "gateway.cli.main", "serve", "--data-dir", str(data), "--listen", "127.0.0.1:0",
         "--origin", "standby.test/log", "--ledger", dsn, "--graph", "none",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 

@@ -9,7 +9,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from gateway import errors
 from gateway.ledger import verify
-from gateway.receipts import verify_tree_head
+from gateway.sdk.receipts import verify_tree_head
 from regulink.v1 import records_pb2, registry_pb2, transparency_pb2
 from tests.e2e.conftest import make_record, signed
 

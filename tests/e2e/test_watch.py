@@ -11,8 +11,9 @@ import time
 
 import pytest
 
-from gateway import config, errors
-from gateway.server import Gateway
+from gateway import errors
+from gateway.server import config
+from gateway.server.app import Gateway
 from regulink.v1 import records_pb2 as pb
 from regulink.v1 import watch_pb2 as wpb
 from tests.e2e.conftest import Env, gateway_env, make_record, projected, signed
@@ -69,9 +70,9 @@ async def submit(env, built: pb.CaseRecord) -> int:
 async def evaluated(env, index: int, timeout: float = 30) -> None:
     """Wait until the alerts are evaluated through a ledger index (the projection first)."""
     deadline = time.monotonic() + timeout
-    while env.gateway.alerting.through < index:
+    while env.gateway.server.alerts.engine.through < index:
         assert time.monotonic() < deadline, f"alerts not evaluated through {index}"
-        env.gateway.projection and env.gateway.projection.wake()
+        env.gateway.server.projection.supervisor and env.gateway.server.projection.supervisor.wake()
         await asyncio.sleep(0.05)
 
 
@@ -398,7 +399,7 @@ async def test_watches_and_alerts_survive_a_backup_restore_and_restart(wenv, tmp
 async def test_the_command_line_adds_lists_follows_triages_and_removes(wenv):
     from typer.testing import CliRunner
 
-    from gateway.cli import app
+    from gateway.cli.main import app
 
     async def regulink(*args: str, check: bool = True):
         arguments = [*args, "--as", "mas-sg", "--target", wenv.target, "--tls-dir", str(wenv.tls)]

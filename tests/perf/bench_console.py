@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gateway import process
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from gateway.ledger.store import LedgerStore
 from graph.embedded import EmbeddedArcadeDB
 from graph.store import GraphStore
@@ -92,7 +92,7 @@ async def _frames(page) -> tuple[list[float], list[float], list[float]]:
 
 async def _continuable_big_graph(root: Path) -> None:
     """bench_graph's generated graph, marked as projected through a real first ledger entry: a gateway
-    continues a graph only when its watermark names an entry of its ledger (gateway.graph_rebuild)."""
+    continues a graph only when its watermark names an entry of its ledger (gateway.server.projection.rebuild)."""
     signing = prepare_gateway(root, ["fsa-jp", "mas-sg", "tokyo-metro", "npa-cyber"])
     gateway = await process.start(root, "--log-level", "WARNING")
     try:

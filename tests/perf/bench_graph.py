@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gateway import process
-from gateway.client import AsyncClient, TlsFiles
+from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles
 from graph import bulk_arcadedb, provenance
 from graph.embedded import EmbeddedArcadeDB
 from graph.projector import Projector
@@ -135,7 +135,7 @@ async def query_figures(root: Path) -> list[Figure]:
                 subgraph = await client.neighbourhood(key, hops=2)
                 latencies.append(time.perf_counter() - began)
                 sizes.append(len(subgraph.nodes))
-        rss = _rss_of_child(gateway.process.pid)
+        rss = _rss_of_child(gateway.ops.process.pid)
     finally:
         await gateway.stop()
     rtt = percentile(baseline, 50) * 1000

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import grpc
 
-from gateway import process
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from regulink.v1 import exchange_pb2, exchange_pb2_grpc
 from tests.e2e.conftest import make_record
 from tests.perf.common import Figure, percentile, prepare_gateway, raw_verify_rate

@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from gateway import process
-from gateway.client import AsyncClient, TlsFiles, sign_record
-from gateway.projection_worker import BATCH
+from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
+from gateway.server.projection.worker import BATCH
 from graph.embedded import EmbeddedArcadeDB
 from graph.projector import Projector
 from graph.store import GraphStore

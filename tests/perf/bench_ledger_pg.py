@@ -17,11 +17,11 @@ from pathlib import Path
 
 import grpc
 
-from gateway import process
-from gateway.client import TlsFiles, sign_record
+from gateway.ops import process
+from gateway.sdk.client import TlsFiles, sign_record
 from gateway.ledger.migrate import copy_registry
-from gateway.registry import Registry
-from gateway.registry_pg import open_registry
+from gateway.server.registry import Registry
+from gateway.server.registry_pg import open_registry
 from regulink.v1 import exchange_pb2, exchange_pb2_grpc
 from tests import pgcluster
 from tests.e2e.conftest import make_record

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gateway import process
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import make_record
 from tests.perf.common import Figure, percentile, prepare_gateway

@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gateway import keys, process
+from gateway import keys
+from gateway.ops import process
 from tests.perf.common import Figure, prepare_gateway
 
 ROWS = int(os.environ.get("REGULINK_BENCH_WARNINGS_ROWS", "100000"))
@@ -56,7 +57,7 @@ def write_list(path: Path, rows: int, seed: int = 14) -> int:
 def run_cli(args: list[str]) -> tuple[float, int, str]:
     """(seconds, peak RSS in bytes, stderr) of one `regulink ingest` child process."""
     began = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "gateway.cli", "ingest", *args], stdout=subprocess.DEVNULL,
+    child = subprocess.Popen([sys.executable, "-m", "gateway.cli.main", "ingest", *args], stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "300"})
     stderr = child.stderr.read().decode()
     _, status, usage = os.wait4(child.pid, 0)

@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gateway import process
-from gateway.client import AsyncClient, TlsFiles, sign_record
+from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from graph import resolve
 from graph.project import contribution
 from regulink.v1 import exchange_pb2

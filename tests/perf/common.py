@@ -9,8 +9,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gateway import devca, keys
-from gateway.registry import Registry
+from gateway import keys
+from gateway.ops import devca
+from gateway.server.registry import Registry
 
 
 @dataclass

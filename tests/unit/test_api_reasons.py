@@ -24,7 +24,7 @@ def in_the_code() -> dict[str, str]:
     while classes:
         cls = classes.pop()
         classes += cls.__subclasses__()
-        if cls is not errors.RegulinkError:
+        if cls is not errors.RegulinkError and not cls.__dict__.get("base_only"):
             found[cls.reason] = cls.code
     by_name = {cls.__name__: cls for cls in _all(errors.RegulinkError)}
     raised = re.compile(r"\b(" + "|".join(by_name) + r")\(")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway import config
+from gateway.server import config
 from gateway.ledger.pg_store import redact
 
 

@@ -1,4 +1,4 @@
-"""The data directory is private (gateway.datadir, gateway.db): created 0700/0600 whatever the
+"""The data directory is private (gateway.ops.datadir, gateway.db): created 0700/0600 whatever the
 umask, loosened copies tightened at start with a warning, another user's loose file refused."""
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ import stat
 
 import pytest
 
-from gateway import datadir, db, keys
-from gateway.audit import AuditLog
+from gateway import db, keys
+from gateway.ops import datadir
+from gateway.server.audit import AuditLog
 from gateway.ledger.store import LedgerStore
-from gateway.registry import Registry
+from gateway.server.registry import Registry
 
 
 def mode(path) -> int:

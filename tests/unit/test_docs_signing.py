@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway import dsse, keys
 from gateway.ledger.hashing import commitment_leaf_hash
-from gateway.receipts import canonical_envelope
+from gateway.sdk.receipts import canonical_envelope
 from regulink.v1 import records_pb2
 
 DOC = (Path(__file__).parents[2] / "docs" / "signing.md").read_text()

@@ -13,12 +13,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gateway import keys
-from gateway.admission import Limits, admit
-from gateway.client import sign_record
+from gateway.server.admission.admit import Limits, admit
+from gateway.sdk.client import sign_record
 from gateway.dsse import CASE_RECORD_TYPE, sign
 from gateway.errors import RegulinkError
-from gateway.registry import Registry
-from gateway.status import Malformed, _lenient
+from gateway.server.registry import Registry
+from gateway.server.rpc import Malformed, _lenient
 from regulink.v1 import envelope_pb2, records_pb2
 
 EXAMPLES = 3500  # per attacker: 10,500 in all

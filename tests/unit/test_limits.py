@@ -8,7 +8,7 @@ import time
 import pytest
 
 from gateway.errors import RateLimited, TooManyStreams
-from gateway.limits import AgencyLimits
+from gateway.server.limits import AgencyLimits
 
 
 def test_a_burst_then_the_rate():

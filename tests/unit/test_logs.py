@@ -1,4 +1,4 @@
-"""gateway.logs: one JSON object a line, the RPC's request id, and only safe extra fields."""
+"""gateway.server.logs: one JSON object a line, the RPC's request id, and only safe extra fields."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from gateway import logs
+from gateway.server import logs
 from gateway.errors import BadSignature, NotFound
-from gateway.metrics import code_name, reason_label
+from gateway.server.metrics import code_name, reason_label
 
 
 @pytest.fixture

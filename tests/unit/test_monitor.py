@@ -1,4 +1,4 @@
-"""The partner's monitor (gateway.monitor.check_heads) against a scripted gateway: every way a
+"""The partner's monitor (gateway.sdk.monitor.check_heads) against a scripted gateway: every way a
 served head can relate to the saved one, each with real RFC 9162 trees, signed heads and proofs.
 Only "first", "same" and "grew" may save; everything else keeps the state file byte for byte and
 leaves evidence whose signatures verify."""
@@ -9,7 +9,8 @@ import hashlib
 
 import pytest
 
-from gateway import errors, keys, monitor
+from gateway import errors, keys
+from gateway.sdk import monitor
 from gateway.ledger import checkpoint, proof
 from gateway.ledger.hashing import leaf_hash
 from regulink.v1 import transparency_pb2

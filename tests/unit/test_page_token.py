@@ -1,4 +1,4 @@
-"""Page tokens (gateway.services.query): what the service writes reads back; anything else, a
+"""Page tokens (gateway.server.services.query): what the service writes reads back; anything else, a
 negative or huge offset included, is INVALID_ARGUMENT naming page_token, never a query that fails
 inside the graph database with INTERNAL (issue 13)."""
 
@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.errors import InvalidArgument
-from gateway.services.query import MAX_OFFSET, _page, _token
+from gateway.server.services.query import MAX_OFFSET, _page, _token
 
 
 def token_of(text: str) -> str:

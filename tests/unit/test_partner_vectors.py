@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from gateway import dsse, keys, recipients
 from gateway.ledger import checkpoint, proof, verify
 from gateway.ledger.hashing import commitment_leaf_hash
-from gateway.receipts import canonical_envelope
+from gateway.sdk.receipts import canonical_envelope
 from regulink.v1 import exchange_pb2, records_pb2
 
 PATH = Path(__file__).parents[2] / "docs" / "vectors" / "partner.json"

@@ -8,7 +8,7 @@ import pytest
 
 from gateway import keys
 from gateway.errors import InvalidArgument, KeyNotValidNow, NotFound, RevokedKey, UnknownAgency, UnknownKey
-from gateway.registry import Registry
+from gateway.server.registry import Registry
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import pytest
 from google.protobuf.internal import api_implementation
 
 from gateway import keys
-from gateway.admission import Limits, admit, parse_record, refuse_unknown_fields
-from gateway.client import sign_record
+from gateway.server.admission.admit import Limits, admit, parse_record, refuse_unknown_fields
+from gateway.sdk.client import sign_record
 from gateway.errors import InvalidArgument
-from gateway.registry import Registry
+from gateway.server.registry import Registry
 from regulink.v1 import records_pb2
 from tests.e2e.conftest import make_record
 

@@ -1,4 +1,4 @@
-"""gateway.watchstore: each agency's watches and alert events numbered on their own, a batch written
+"""gateway.server.alerts.store: each agency's watches and alert events numbered on their own, a batch written
 whole or not at all, and the file private like the gateway's other databases (issue 18)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from gateway.errors import Unavailable
-from gateway.watchstore import Cause, NewAlert, WatchStore, Withdrawal
+from gateway.server.alerts.store import Cause, NewAlert, WatchStore, Withdrawal
 
 
 def alert(agency: str, watch: int = 1, record: str = "r-1", log_index: int = 5) -> NewAlert:

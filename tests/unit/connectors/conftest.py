@@ -6,13 +6,13 @@ import pytest
 
 import connectors
 from connectors.base import BadRow
-from gateway.records import check_record
-from gateway.registry import Registry
+from gateway.server.admission.records import check_record
+from gateway.server.registry import Registry
 
 
 @pytest.fixture(autouse=True)
 def gateway_checks_every_record(monkeypatch, tmp_path):
-    """Wrap connectors.read so each yielded record goes through gateway.records.check_record."""
+    """Wrap connectors.read so each yielded record goes through gateway.server.admission.records.check_record."""
     registry = Registry(tmp_path / "registry.db")
     for agency in ("fsa-jp", "mas-sg", "tokyo-metro", "npa-cyber"):
         registry.add_agency(agency, agency, "regulator", "JP")

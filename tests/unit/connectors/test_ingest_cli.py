@@ -17,7 +17,7 @@ TAKAME_ESMA = DATA / "warnings" / "takame-esma-mica-nca.csv"
 
 def ingest(*args: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "COLUMNS": "400"}  # one line per message: assert on whole lines
-    return subprocess.run([sys.executable, "-m", "gateway.cli", "ingest", *args, "--as", "fsa-jp", "--dry-run"],
+    return subprocess.run([sys.executable, "-m", "gateway.cli.main", "ingest", *args, "--as", "fsa-jp", "--dry-run"],
                           capture_output=True, text=True, env=environment, timeout=120)
 
 

@@ -487,7 +487,7 @@ def test_a_transaction_to_a_bad_wallet_is_a_bad_row_and_one_without_wallets_is_c
 
 def test_the_cli_flag_reaches_the_connector(tmp_path):
     def ingest(*extra):
-        return subprocess.run([sys.executable, "-m", "gateway.cli", "ingest", "stix", str(OPENCTI), "--as", "fsa-jp",
+        return subprocess.run([sys.executable, "-m", "gateway.cli.main", "ingest", "stix", str(OPENCTI), "--as", "fsa-jp",
                                "--dry-run", "--issued-at", "2026-04-01", *extra], capture_output=True, text=True,
                               env={**os.environ, "COLUMNS": "200"}, timeout=120)
 

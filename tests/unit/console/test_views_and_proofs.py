@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from gateway import audit
+from gateway.server import audit
 from gateway.console import api, proofs, views
 from gateway.ledger.verify import ProofError
 from graph import export as graph_export
@@ -152,6 +152,6 @@ def test_the_console_imports_no_server_side_module():
             "print(sorted(m for m in sys.modules if m.startswith('gateway.')))")
     loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                        check=True).stdout.replace("'", '"'))
-    server = {"gateway.server", "gateway.services", "gateway.sequencer", "gateway.admission", "gateway.verifier",
-              "gateway.projection", "gateway.registry", "gateway.audit", "gateway.ledger.store", "gateway.identity"}
-    assert not server & {m if not m.startswith("gateway.services.") else "gateway.services" for m in loaded}
+    server = {"gateway.server.app", "gateway.server.services", "gateway.ledger.sequencer", "gateway.server.admission.admit", "gateway.server.admission.workers",
+              "gateway.server.projection.supervisor", "gateway.server.registry", "gateway.server.audit", "gateway.ledger.store", "gateway.server.admission.identity"}
+    assert not server & {m if not m.startswith("gateway.server.services.") else "gateway.server.services" for m in loaded}

@@ -49,7 +49,7 @@ def demo_labels() -> list[str]:
     for sample in sorted((ROOT / "gateway" / "samples").glob("*.jsonl")):
         for line in sample.read_text(encoding="utf-8").splitlines():
             texts += _strings(json.loads(line))
-    demo = (ROOT / "gateway" / "demo.py").read_text(encoding="utf-8")
+    demo = (ROOT / "gateway" / "cli" / "demo.py").read_text(encoding="utf-8")
     texts += re.findall(r'title="([^"]+)"', demo) + re.findall(r'\("[a-z-]+", "([^"]+)"', demo)
     texts += [meta.link_label(records_pb2.LinkType.Name(proto).removeprefix("LINK_TYPE_"))
               for proto in schema.LINK_TYPES]

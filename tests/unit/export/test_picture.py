@@ -108,7 +108,7 @@ def test_refuses_to_understate_the_marking(operator_network):
 
 
 def test_writers_take_the_export_requests_width_and_height(operator_network):
-    """gateway/services/export.py passes width/height to writers whose signature names them."""
+    """gateway/server/services/export.py passes width/height to writers whose signature names them."""
     import inspect
 
     for fmt in ("png", "svg", "pdf"):

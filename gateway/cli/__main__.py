@@ -1,0 +1,5 @@
+"""`python -m gateway.cli …` is the `regulink` command."""
+
+from gateway.cli.main import main
+
+main()

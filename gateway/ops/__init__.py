@@ -1,0 +1,1 @@
+"""Running the gateway: development CA, processes, data directory."""

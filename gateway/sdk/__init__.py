@@ -1,0 +1,1 @@
+"""The partner SDK: client, receipt and proof checks (no server dependencies)."""

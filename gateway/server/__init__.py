@@ -1,0 +1,1 @@
+"""The gateway server: admission, services, projection, alerts."""

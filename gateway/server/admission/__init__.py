@@ -1,0 +1,1 @@
+"""Admission: what a record must be, signature workers, caller identity."""

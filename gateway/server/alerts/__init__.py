@@ -1,0 +1,1 @@
+"""Watches and alerts: evaluation and their database."""

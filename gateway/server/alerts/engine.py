@@ -1,0 +1,611 @@
+"""Alerts: every watch evaluated as records reach the graph, off the serving loop's time.
+
+Two stages, both tasks of the gateway's loop that hand their work to a
+worker thread or to the graph database:
+
+1. *Matching*, ahead of the projection: as the ledger grows (the sequencer
+   wakes it), new entries are read and, in a worker thread, what each record
+   contributes (graph.project) is looked up in the watch index
+   (graph.watchlist: watched keys, name blocks, the agencies with
+   cross-agency watches; never a scan of every watch), keeping the hits
+   whose watcher may see the record (the query rule, graph.visibility).
+2. *Settling*, once the projection's watermark has passed them (the
+   projection wakes it): the neighbourhood watches whose walks the records
+   touch are looked up (walks change with every batch, so only now), and the
+   graph settles the candidates as each watcher sees them (graph.watchgraph):
+   the record must still count (not retracted, superseded or replaced since,
+   not left out of the graph), a neighbourhood walk must show an operator it
+   had not shown, the watcher must itself have reported the node another
+   agency reports now. The alerts, the withdrawals and the index evaluated
+   through are written in one transaction (gateway.server.alerts.store); then the
+   watchers' Alerts streams are woken. Whatever the projection has passed is
+   settled at once, so a projector batch is one round of questions.
+
+A retraction, a supersede or a new version of a record withdraws the alerts
+it caused, whoever may see the entry that does it (as Subscribe tells those
+who lose sight of a record). A record that becomes visible later (a new
+version marked wider) is evaluated when that version comes, and fires then.
+Records the watcher may not see cause nothing at all, not even an evaluation
+of its watches: a watch on something hidden is a watch on something absent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gateway.errors import Unavailable
+from gateway.server.projection.worker import ledger_items
+from gateway.server.services.query import investigator_for, subgraph_message
+from gateway.server.alerts.store import Cause, NewAlert, StoredWatch, Withdrawal, WatchStore
+from graph import watchgraph
+from graph.project import Contribution, contribution
+from graph.projector import LedgerItem, record_key
+from graph.view import Subgraph
+from graph.watchlist import Hit, Rule, Watch, WatchIndex
+from regulink.v1 import watch_pb2
+
+if TYPE_CHECKING:
+    from gateway.server.app import Gateway
+
+log = logging.getLogger("regulink.alerting")
+PAGE = 500  # ledger entries matched in one step (a settle waits for the one in hand at most)
+AHEAD = 4000  # entries matched ahead of the projection at most
+PENDING = 64  # matched batches waiting for the projection at most (AHEAD bounds their entries)
+IDLE_POLL = 1.0  # seconds between looks at the ledger and the watermark when nothing woke them
+WALKS = 4  # neighbourhood walks asked of the graph at once
+
+
+@dataclass
+class _Candidate:
+    """A record with what it contributes and the watches it may concern."""
+
+    item: LedgerItem
+    contribution: Contribution
+    hits: list[Hit]
+
+
+@dataclass
+class _Batch:
+    first: int
+    last: int
+    # Every record of the batch with what it contributes, and the watches matched ahead (neighbourhood
+    # watches are looked up when the batch is evaluated: their walks change with the batches before).
+    candidates: list[_Candidate] = field(default_factory=list)
+    # Entries that may withdraw alerts: (the record's agency, the ids it replaces, its log index).
+    withdrawing: list[tuple[str, set[str], int]] = field(default_factory=list)
+
+    def merged(self, later: _Batch) -> _Batch:
+        return _Batch(self.first, later.last, self.candidates + later.candidates,
+                      self.withdrawing + later.withdrawing)
+
+    def split(self, through: int) -> tuple[_Batch, _Batch | None]:
+        """The entries up to `through`, and the rest (None when there is none)."""
+        if self.last <= through:
+            return self, None
+        head = _Batch(self.first, through, [c for c in self.candidates if c.item.log_index <= through],
+                      [w for w in self.withdrawing if w[2] <= through])
+        tail = _Batch(through + 1, self.last, [c for c in self.candidates if c.item.log_index > through],
+                      [w for w in self.withdrawing if w[2] > through])
+        return head, tail
+
+
+@dataclass
+class _Raised:
+    """An alert to be: which watch, its message, the records behind it, and the nodes and links its
+    subgraph is to show when it has none yet."""
+
+    watch: Watch
+    message: watch_pb2.Alert
+    causes: list[LedgerItem]
+    drawing: tuple[set[str], list[tuple[str, str, str]]] | None = None
+
+
+@dataclass(frozen=True)
+class _Live:
+    """An alert not yet withdrawn, filed under a record behind it."""
+
+    log_index: int
+    agency: str
+    alert_id: int
+    watch: int
+    matched: tuple[str, ...]
+    cause_agency: str
+
+
+class Alerting:
+    def __init__(self, gateway: Gateway, path: Path) -> None:
+        self.gateway = gateway
+        self.store = WatchStore(path)
+        self.index = WatchIndex()
+        self._lock = threading.Lock()  # the index, next_index and the live alerts, between threads
+        # A gateway's first start evaluates from now on, not over the ledger it may already hold.
+        self.through = self.store.evaluated_through(default=gateway.ledger.size - 1)
+        if self.through >= gateway.ledger.size:
+            # A ledger restored from a copy older than the watches': what it appends from now on
+            # takes those indexes again and must be evaluated.
+            log.warning("alerts were evaluated through ledger entry %d, the ledger ends at %d: evaluating "
+                        "from there", self.through, gateway.ledger.size - 1)
+            self.through = gateway.ledger.size - 1
+        self.next_index = self.through + 1  # a watch added now is evaluated from here
+        for stored in self.store.watches():
+            self.index.add(_watch(stored))
+        self._live: dict[tuple[str, str], list[_Live]] = {}
+        for cause, agency, alert_id, watch, matched in self.store.causes():
+            self._file(cause, _Live(cause.log_index, agency, alert_id, watch, tuple(matched), cause.record_agency))
+        self.last_error: str | None = None
+        self._spent: list[int] = []  # the last evaluation's graph time by part, for the debug log
+        self._streams: dict[str, asyncio.Event] = {}
+        self._grown: asyncio.Event | None = None  # the ledger grew (or the projection advanced)
+        self._projected: asyncio.Event | None = None  # the projection advanced
+        self._pending: deque[_Batch] = deque()  # matched, waiting for the projection, in log order
+        self._queued: asyncio.Event | None = None  # a batch was matched
+        self._taken: asyncio.Event | None = None  # batches were taken for evaluation
+        self._idle: asyncio.Event | None = None
+        self._tasks: list[asyncio.Task] = []
+        gateway.ledger.sequencer.on_append.append(self._appended)
+
+    # -- life --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._grown, self._projected = asyncio.Event(), asyncio.Event()
+        self._queued, self._taken = asyncio.Event(), asyncio.Event()
+        self._idle = asyncio.Event()  # no batch is being settled
+        self._idle.set()
+        self._tasks = [asyncio.create_task(self._matching(), name="alerts-match"),
+                       asyncio.create_task(self._settling(), name="alerts-settle")]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+        def close() -> None:
+            with self._lock:  # after a commit still running in its thread: it completes, or never began
+                self.store.close()
+
+        await asyncio.to_thread(close)
+
+    def wake(self) -> None:
+        """The projection advanced (gateway.server.projection.supervisor calls this)."""
+        for event in (self._grown, self._projected):
+            if event is not None:
+                event.set()
+
+    def _appended(self) -> None:
+        if self._grown is not None:
+            self._grown.set()
+
+    def events_for(self, agency: str) -> asyncio.Event:
+        """An event set when the agency's alert stream next grows (Alerts streams wait on it)."""
+        return self._streams.setdefault(agency, asyncio.Event())
+
+    def _woken(self, agencies: Iterable[str]) -> None:
+        for agency in agencies:
+            event = self._streams.pop(agency, None)
+            if event is not None:
+                event.set()
+
+    async def _matching(self) -> None:
+        """Stage one, ahead of the projection: read new ledger entries and match them to watches (what
+        each record contributes needs no graph), so that once they are projected only the graph's
+        word is left to ask."""
+        delay = 0.5
+        while True:
+            self._grown.clear()
+            # Matching is CPU work in a thread; while a batch is being settled it would take the
+            # interpreter from it (and from the serving loop): the projected records go first.
+            await self._idle.wait()
+            if len(self._pending) >= PENDING:
+                self._taken.clear()
+                await _wait(self._taken, IDLE_POLL)
+                continue
+            try:
+                batch = await self._match_next()
+                delay = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                log.warning("ledger entries from %d cannot be matched to watches (%s); retrying in %.1fs",
+                            self.next_index, self.last_error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+                continue
+            if batch is None:
+                await _wait(self._grown, IDLE_POLL)
+            else:
+                self._pending.append(batch)
+                self._queued.set()
+
+    async def _match_next(self) -> _Batch | None:
+        projection = self.gateway.server.projection.supervisor
+        if projection is None:
+            return None
+        start = self.next_index
+        end = min(self.gateway.ledger.size - 1, max(projection.watermark, start - 1) + AHEAD)
+        if end < start:
+            return None
+        entries = await self.gateway.ledger.sequencer.call(self.gateway.ledger.store.entries, start,
+                                                    min(PAGE, end - start + 1))
+        if not entries:
+            return None
+        kinds = {a.agency_id: a.kind for a in self.gateway.server.registry.snapshot().agencies.values()}
+        began = time.perf_counter()
+        batch = await asyncio.to_thread(self._match, entries, kinds)
+        log.debug("alerts: entries %d-%d matched in %.0f ms (projected through %d)", batch.first, batch.last,
+                  (time.perf_counter() - began) * 1000, projection.watermark)
+        return batch
+
+    async def _settling(self) -> None:
+        """Stage two, in order: once matched batches are projected, ask the graph and store their alerts."""
+        delay = 0.5
+        held: _Batch | None = None  # taken from the pending batches, not yet evaluated
+        while True:
+            if held is None and not self._pending:
+                self._queued.clear()
+                await _wait(self._queued, IDLE_POLL)
+                continue
+            self._projected.clear()
+            projection = self.gateway.server.projection.supervisor
+            first = held or self._pending[0]
+            if projection is None or projection.watermark < first.first or self.gateway.graph_store is None:
+                await _wait(self._projected, IDLE_POLL)
+                continue
+            # What the projection has passed of the pending batches, as one: the graph is asked once for
+            # all of it (a projector batch of 2000 entries would otherwise be asked about page by page),
+            # and not later than that (a page reaching past the watermark waits for nothing more).
+            watermark = projection.watermark
+            held = held or self._pending.popleft()
+            while self._pending and self._pending[0].first <= watermark:
+                held = held.merged(self._pending.popleft())
+            held, rest = held.split(watermark)
+            if rest is not None:
+                self._pending.appendleft(rest)
+            self._taken.set()
+            self._idle.clear()
+            try:
+                await self._evaluate(held)
+                held, delay, self.last_error = None, 0.5, None
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the graph down, a full disk: try the same entries again, say so
+                self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                log.warning("alerts cannot be evaluated past ledger entry %d (%s); retrying in %.1fs",
+                            self.through, self.last_error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+            finally:
+                self._idle.set()
+
+    # -- watches (the WatchService calls these) ------------------------------------------------
+
+    async def add_watch(self, agency: str, rule: Rule, label: str, most: int) -> StoredWatch | None:
+        """Store and index a checked rule; a neighbourhood watch first takes the operators already near
+        its key as known (they are not news), as the agency sees them."""
+        state: dict = {}
+        if rule.kind == "neighbourhood":
+            walk = await watchgraph.operators_within(self._investigator(), rule.key, agency, rule.hops)
+            state = _walk_state(walk, rule.hops, set(walk.operators))
+
+        def add() -> StoredWatch | None:
+            with self._lock:
+                stored = self.store.add_watch(agency, rule.to_json(), label, self.next_index, state, most)
+                if stored is not None:
+                    self.index.add(_watch(stored))
+                return stored
+
+        return await asyncio.to_thread(add)
+
+    async def remove_watch(self, agency: str, number: int) -> bool:
+        def remove() -> bool:
+            with self._lock:
+                removed = self.store.remove_watch(agency, number)
+                self.index.remove((agency, number))
+                return removed
+
+        return await asyncio.to_thread(remove)
+
+    def _investigator(self):
+        if self.gateway.graph_store is None:
+            raise Unavailable("the graph store is not reachable yet; watches around a key need it to start")
+        return investigator_for(self.gateway)
+
+    # -- evaluation ----------------------------------------------------------------------------
+
+    async def _evaluate(self, batch: _Batch) -> None:
+        kinds = {a.agency_id: a.kind for a in self.gateway.server.registry.snapshot().agencies.values()}
+        began = time.perf_counter()
+        raised, states = await self._settle(batch, kinds) if batch.candidates else ([], {})
+        settled = time.perf_counter()
+        woken, withdrawn = await asyncio.to_thread(self._commit, batch, raised, states)
+        self._woken(woken)
+        log.debug("alerts: entries %d-%d, %d candidates, %d raised, %d withdrawn; graph %.0f ms (records, "
+                  "drawings, walks, cross-agency: %s ms), commit %.0f ms", batch.first, batch.last,
+                  len(batch.candidates), len(raised), withdrawn, (settled - began) * 1000, self._spent,
+                  (time.perf_counter() - settled) * 1000)
+
+    def _match(self, entries, kinds: dict[str, str]) -> _Batch:
+        """Worker thread: the watches each record may concern, and the entries that may withdraw alerts.
+        The lock is held for each record's lookup only, so a commit or a new watch never waits for a
+        whole batch's parsing."""
+        batch = _Batch(entries[0].log_index, entries[-1].log_index)
+        with self._lock:
+            self.next_index = batch.last + 1  # a watch added from now on starts after this batch
+            if not self.index.watches and not self._live:
+                return batch  # nothing watched, nothing to withdraw: no record needs reading
+        for item in ledger_items(entries):
+            record = item.record
+            replaced = {getattr(record, n).record_id for n in ("supersedes", "retracts") if record.HasField(n)}
+            if record.version > 1 or replaced:
+                batch.withdrawing.append((record.agency_id, replaced | {record.record_id}, item.log_index))
+            if record.HasField("retracts") or not self.index.watches:
+                continue
+            contributed = contribution(record, item.log_index, item.accepted_ms)
+            with self._lock:
+                hits = list(self.index.hits(contributed, kinds, around=False))
+            if hits or self.index.by_ball or self.index.by_rim:
+                batch.candidates.append(_Candidate(item, contributed, hits))
+        return batch
+
+    def _withdrawals(self, batch: _Batch) -> list[Withdrawal]:
+        """Alerts caused by an earlier version of a record of the batch, or by a record it supersedes or
+        retracts (under the lock, after every earlier batch's alerts are filed)."""
+        found = []
+        for agency, record_ids, log_index in batch.withdrawing:
+            for record_id in sorted(record_ids):
+                for live in self._live.get((agency, record_id), ()):
+                    if live.log_index < log_index:
+                        found.append(Withdrawal(live.agency, live.alert_id))
+        return found
+
+    async def _settle(self, batch: _Batch, kinds: dict[str, str]) -> tuple[list[_Raised], dict]:
+        """The graph's word on the candidates, as each watcher sees it."""
+        with self._lock:  # the walks of every batch before are in the index now
+            for candidate in batch.candidates:
+                candidate.hits += self.index.around_hits(candidate.contribution)
+        batch.candidates = [c for c in batch.candidates if c.hits]
+        if not batch.candidates:
+            return [], {}
+        investigator = investigator_for(self.gateway)
+        clock = [time.perf_counter()]  # for the debug log
+        states = await watchgraph.record_states(
+            investigator, {record_key(c.item.record.agency_id, c.item.record.record_id) for c in batch.candidates})
+        raised: list[_Raised] = []
+        around: dict[tuple[str, int], list[tuple[_Candidate, set[str]]]] = {}
+        cross: list[tuple[Hit, _Candidate, set[str]]] = []
+        for candidate in batch.candidates:
+            record = candidate.item.record
+            version, placed, links = states.get(record_key(record.agency_id, record.record_id), (0, set(), []))
+            if version != record.version or not placed:
+                continue  # retracted, superseded or replaced since, or left out of the graph
+            for hit in candidate.hits:
+                if self.index.watches.get(hit.watch.ref) is not hit.watch:
+                    continue  # removed since the record was matched
+                kind = hit.watch.rule.kind
+                if kind == "key" and hit.keys[0] in placed:
+                    raised.append(_key_alert(hit, candidate, links))
+                elif kind == "name":
+                    keys = [k for k in (_placed(candidate.contribution, key, placed) for key in hit.keys) if k]
+                    if keys:
+                        raised.append(_name_alert(hit, candidate, keys))
+                elif kind == "neighbourhood":
+                    around.setdefault(hit.watch.ref, []).append((candidate, placed))
+                elif kind == "cross_agency":
+                    cross.append((hit, candidate, placed))
+        clock.append(time.perf_counter())
+        new_states: dict[tuple[str, int], dict] = {}
+        walking = asyncio.Semaphore(WALKS)
+        watches = [(self.index.watches.get(ref), touching) for ref, touching in sorted(around.items())]
+
+        async def timed(work):
+            began = time.perf_counter()
+            found = await work
+            return found, round((time.perf_counter() - began) * 1000)
+
+        async def walks():
+            found = await asyncio.gather(*(self._around(investigator, watch, touching, new_states, walking)
+                                           for watch, touching in watches if watch is not None))
+            return [alert for alerts in found for alert in alerts]
+
+        async def overlaps():
+            return await self._cross(investigator, cross, kinds, new_states) if cross else []
+
+        # The three ask the graph about different things: side by side, their round trips overlap.
+        (_, drawing), (around_raised, walking_ms), (cross_raised, cross_ms) = await asyncio.gather(
+            timed(self._draw(investigator, raised)), timed(walks()), timed(overlaps()))
+        self._spent = [round((clock[1] - clock[0]) * 1000), drawing, walking_ms, cross_ms]
+        return raised + around_raised + cross_raised, new_states
+
+    @staticmethod
+    async def _draw(investigator, raised: list[_Raised]) -> None:
+        """The subgraphs of the alerts that wait for one, read together for each watching agency."""
+        by_agency: dict[str, list[_Raised]] = {}
+        for alert in raised:
+            if alert.drawing is not None:
+                by_agency.setdefault(alert.watch.agency, []).append(alert)
+        for agency, alerts in sorted(by_agency.items()):
+            drawn = await watchgraph.draw(investigator, agency, [a.drawing for a in alerts])
+            for alert, subgraph in zip(alerts, drawn):
+                alert.message.subgraph.CopyFrom(subgraph_message(subgraph))
+
+    async def _around(self, investigator, watch: Watch, touching, states: dict,
+                      walking: asyncio.Semaphore) -> list[_Raised]:
+        """A neighbourhood watch some visible records touched: walk again; operators it had not shown,
+        reached through what those records placed, are news."""
+        rule = watch.rule
+        async with walking:
+            walk = await watchgraph.operators_within(investigator, rule.key, watch.agency, rule.hops)
+        new = sorted(set(walk.operators) - watch.known)
+        alerted: list[str] = []
+        causes: list[LedgerItem] = []
+        for operator in new:
+            path = set(walk.operators[operator][1])
+            behind = [c.item for c, placed in touching if placed & path]
+            if behind:
+                alerted.append(operator)
+                causes += [item for item in behind if item not in causes]
+        states[watch.ref] = _walk_state(walk, rule.hops, (watch.known & set(walk.operators)) | set(alerted))
+        if not alerted:
+            return []
+        summary = (f"{len(alerted)} new unauthorized operator{'s' if len(alerted) > 1 else ''} within {rule.hops} "
+                   f"hop{'s' if rule.hops > 1 else ''} of {rule.key}: {', '.join(alerted[:5])}"
+                   f"{' …' if len(alerted) > 5 else ''}")
+        causes.sort(key=lambda item: item.log_index)
+        return [_Raised(watch, _message(watch, summary, alerted, walk.paths_to(alerted)), causes)]
+
+    async def _cross(self, investigator, cross, kinds: dict[str, str], states: dict) -> list[_Raised]:
+        """Cross-agency watches: nodes the watcher reported that another agency's record asserts now,
+        each (agency, node) pair once until the alert that told it is withdrawn."""
+        cross = [(hit, candidate, placed & set(hit.keys)) for hit, candidate, placed in cross]
+        rows = await watchgraph.multi_agency(investigator, {k for _, _, placed in cross for k in placed})
+        shared = set(rows)
+        by_watcher: dict[str, set[str]] = {}
+        for hit, _, placed in cross:
+            by_watcher.setdefault(hit.watch.agency, set()).update(placed & shared)
+        views = {agency: await watchgraph.seen_by(investigator, rows, keys, agency)
+                 for agency, keys in sorted(by_watcher.items()) if keys}
+        raised = []
+        for hit, candidate, placed in cross:
+            watch, author = hit.watch, candidate.item.record.agency_id
+            seen = views.get(watch.agency, {})
+            announced = set(states.get(watch.ref, {}).get("announced", watch_state(watch)["announced"]))
+            keys = sorted(k for k in placed & shared if k in seen and watch.agency in seen[k].agencies
+                          and author in seen[k].agencies and f"{author}|{k}" not in announced)
+            if not keys:
+                continue
+            announced |= {f"{author}|{k}" for k in keys}
+            states[watch.ref] = {"announced": sorted(announced)}
+            record = candidate.item.record
+            summary = (f"{author} ({kinds.get(author, 'other')}) reports {len(keys)} node{'s' if len(keys) > 1 else ''} "
+                       f"you reported, in {author}/{record.record_id}: {', '.join(keys[:5])}"
+                       f"{' …' if len(keys) > 5 else ''}")
+            subgraph = Subgraph(nodes={k: seen[k] for k in keys}).settle()
+            raised.append(_Raised(watch, _message(watch, summary, keys, subgraph), [candidate.item]))
+        return raised
+
+    def _commit(self, batch: _Batch, raised: list[_Raised], states: dict) -> tuple[list[str], int]:
+        """Worker thread: the batch's withdrawals, alerts and watch states, durably; then the index."""
+        with self._lock:
+            withdrawals = self._withdrawals(batch)
+            withdrawn = {(w.agency_id, w.alert_id) for w in withdrawals}
+            lost = [live for lives in self._live.values() for live in lives if (live.agency, live.alert_id) in withdrawn]
+            for live in lost:  # what a withdrawn alert told is news again if it comes back
+                watch = self.index.watches.get((live.agency, live.watch))
+                if watch is None:
+                    continue
+                state = states.setdefault(watch.ref, watch_state(watch))
+                if watch.rule.kind == "neighbourhood":
+                    state["known"] = sorted(set(state["known"]) - set(live.matched))
+                elif watch.rule.kind == "cross_agency":
+                    state["announced"] = sorted(set(state["announced"]) -
+                                                {f"{live.cause_agency}|{k}" for k in live.matched})
+            states = {ref: s for ref, s in states.items() if ref in self.index.watches}
+            alerts = []
+            for alert in raised:
+                _name_records(alert.message, alert.causes)
+                alert.message.raised_at.GetCurrentTime()
+                alerts.append(NewAlert(alert.watch.agency, alert.watch.number, alert.message.SerializeToString(),
+                                       list(alert.message.matched_keys),
+                                       [Cause(i.record.agency_id, i.record.record_id, i.log_index) for i in alert.causes]))
+            woken = self.store.commit(batch.last, alerts, withdrawals, states)
+            for key in list(self._live):
+                self._live[key] = [live for live in self._live[key] if (live.agency, live.alert_id) not in withdrawn]
+                if not self._live[key]:
+                    del self._live[key]
+            for alert, new in zip(raised, alerts):
+                for cause in new.causes:
+                    self._file(cause, _Live(cause.log_index, new.agency_id, new.alert_id, new.watch,
+                                            tuple(new.matched), cause.record_agency))
+            for ref, state in states.items():
+                watch = self.index.watches[ref]
+                if "known" in state:
+                    watch.known = set(state["known"])
+                if "ball" in state:
+                    self.index.set_ball(watch, state["ball"], state.get("rim", ()))
+                if "announced" in state:
+                    watch.announced = set(state["announced"])
+            self.through = batch.last
+        return woken, len(withdrawn)
+
+    def _file(self, cause: Cause, live: _Live) -> None:
+        self._live.setdefault((cause.record_agency, cause.record_id), []).append(live)
+
+
+def _key_alert(hit: Hit, candidate: _Candidate, links: list) -> _Raised:
+    """The watched key and the record's links at it (drawn later, with the batch's other alerts)."""
+    key, record = hit.keys[0], candidate.item.record
+    triples = sorted(t for t in links if key in (t[0], t[2]))
+    nodes = {key, *(end for t in triples for end in (t[0], t[2]))}
+    summary = f"{key} in {record.agency_id}/{record.record_id}"
+    return _Raised(hit.watch, _message(hit.watch, summary, [key]), [candidate.item], (nodes, triples))
+
+
+def _name_alert(hit: Hit, candidate: _Candidate, keys: list[str]) -> _Raised:
+    record = candidate.item.record
+    summary = (f"{' / '.join(hit.names)} ~ {hit.watch.rule.name} (score {hit.score:g}) in "
+               f"{record.agency_id}/{record.record_id}")
+    return _Raised(hit.watch, _message(hit.watch, summary, sorted(keys), score=hit.score), [candidate.item],
+                   (set(keys), []))
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+    except TimeoutError:
+        pass
+
+
+def _walk_state(walk: watchgraph.Walk, hops: int, known: set[str]) -> dict:
+    """A neighbourhood watch's state after a walk: operators known, nodes nearer than its hops, at them."""
+    return {"known": sorted(known), "ball": sorted(walk.nearer_than(hops)), "rim": sorted(walk.at(hops))}
+
+
+def watch_state(watch: Watch) -> dict:
+    """What is stored of a watch's evaluation state (gateway.server.alerts.store `state`)."""
+    if watch.rule.kind == "neighbourhood":
+        return {"known": sorted(watch.known), "ball": sorted(watch.ball), "rim": sorted(watch.rim)}
+    if watch.rule.kind == "cross_agency":
+        return {"announced": sorted(watch.announced)}
+    return {}
+
+
+def _watch(stored: StoredWatch) -> Watch:
+    return Watch(stored.agency_id, stored.number, Rule.from_json(stored.rule), stored.from_index,
+                 known=set(stored.state.get("known", ())), ball=set(stored.state.get("ball", ())),
+                 rim=set(stored.state.get("rim", ())),
+                 announced=set(stored.state.get("announced", ())))
+
+
+def _placed(contributed: Contribution, key: str, placed: set[str]) -> str | None:
+    """Where the projector put a node of the record: its key, or the record's own local key it fell
+    back to (a reference to another agency's local node its author may not see)."""
+    if key in placed:
+        return key
+    node = contributed.nodes.get(key)
+    return node.fallback if node is not None and node.fallback in placed else None
+
+
+def _message(watch: Watch, summary: str, matched: list[str], subgraph: Subgraph | None = None, score: float = 0.0
+             ) -> watch_pb2.Alert:
+    message = watch_pb2.Alert(watch_id=f"w-{watch.number}", kind=watch.rule.kind, summary=summary,
+                              matched_keys=matched, score=score)
+    if subgraph is not None:
+        message.subgraph.CopyFrom(subgraph_message(subgraph))
+    return message
+
+
+def _name_records(message: watch_pb2.Alert, causes: list[LedgerItem]) -> None:
+    """The records behind an alert: agency, record id, version, log index, TLP and time of receipt."""
+    for item in causes:
+        record = item.record
+        named = message.records.add(agency_id=record.agency_id, record_id=record.record_id, version=record.version,
+                                    log_index=item.log_index, tlp=record.tlp)
+        named.accepted_at.FromMilliseconds(item.accepted_ms)

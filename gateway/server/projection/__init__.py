@@ -1,0 +1,1 @@
+"""The projection: its supervisor, worker process, rebuilds, the graph database's watch."""
