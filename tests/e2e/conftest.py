@@ -81,13 +81,13 @@ async def gateway_env(settings: config.Settings) -> AsyncIterator[Env]:
     """A gateway in this process with the four AGENCIES registered, each with a key and a client certificate."""
     gateway = Gateway(settings)
     for agency_id, (name, kind, jurisdiction) in AGENCIES.items():
-        gateway.server.registry.add_agency(agency_id, name, kind, jurisdiction)
+        gateway.registry.add_agency(agency_id, name, kind, jurisdiction)
     port = await gateway.start()
     environment = Env(gateway, f"localhost:{port}", settings.tls)
     for agency_id in AGENCIES:
         devca.issue_client(settings.tls, agency_id)
         key = keys.generate()
-        gateway.server.registry.add_key(agency_id, keys.raw_public_key(key))
+        gateway.registry.add_key(agency_id, keys.raw_public_key(key))
         environment.signing[agency_id] = key
     try:
         yield environment
@@ -106,7 +106,7 @@ async def projected(env: Env, timeout: float = 30) -> None:
     import asyncio
 
     deadline = time.monotonic() + timeout
-    while env.gateway.server.projection.supervisor is None or env.gateway.server.projection.supervisor.lag > 0:
+    while env.gateway.projection is None or env.gateway.projection.lag > 0:
         assert time.monotonic() < deadline, "the projection did not catch up"
-        env.gateway.server.projection.supervisor and env.gateway.server.projection.supervisor.wake()
+        env.gateway.projection and env.gateway.projection.wake()
         await asyncio.sleep(0.05)

@@ -457,6 +457,6 @@ async def test_saved_investigations_reopen_as_the_agency_sees_them_now(data, pag
 async def test_console_calls_carry_the_investigator_into_the_gateways_audit(data, page_of, env):
     page = await page_of()
     await add_by_search(page, data.hub_domain, data.hub)
-    lines = env.gateway.server.audit.recent(50, "npa-cyber")
+    lines = env.gateway.audit.recent(50, "npa-cyber")
     assert any(line["call"] == "Search" and line["investigator"] == "Aiko Tanaka" for line in lines)
     assert any(line["call"] == "GetEntity" and line["investigator"] == "Aiko Tanaka" for line in lines)

@@ -392,7 +392,7 @@ async def test_beyond_loopback_needs_tls_and_a_login_and_names_each_person(env, 
         answer = await page.evaluate("""async () => (await fetch('/api/search', {method: 'POST',
             headers: {'Content-Type': 'application/json'}, body: JSON.stringify({q: 'Hostile Hub'})})).json()""")
         assert answer["hits"]
-        lines = env.gateway.server.audit.recent(20, "tokyo-metro")
+        lines = env.gateway.audit.recent(20, "tokyo-metro")
         assert any(line["call"] == "Search" and line["investigator"] == "Kenji Sato" for line in lines)
         await context.close()
         # Only the refused sign-in (401) was an error.

@@ -46,7 +46,7 @@ async def test_acknowledged_records_survive_kill_9(tmp_path, trial):
             assert isinstance(outcome, exchange_pb2.Receipt)
             acknowledged.append((outcome, len(acknowledged)))
             if len(acknowledged) == RECORDS * 2 // 5 + 37 * trial:
-                os.kill(gateway.ops.process.pid, signal.SIGKILL)  # no goodbye: the disk is all that is left
+                os.kill(gateway.process.pid, signal.SIGKILL)  # no goodbye: the disk is all that is left
     except Exception:  # the stream breaks when the server dies
         pass
     await gateway.stop(signal.SIGKILL)

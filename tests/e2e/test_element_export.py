@@ -131,6 +131,6 @@ async def test_the_person_a_tool_names_goes_into_the_query_audit(world, env):
             node_keys=[keys["a"]], all_links=True)))
         async for _ in stream:
             pass
-    lines = env.gateway.server.audit.recent(10, "tokyo-metro", "田中 愛子 (Aiko Tanaka)")
+    lines = env.gateway.audit.recent(10, "tokyo-metro", "田中 愛子 (Aiko Tanaka)")
     assert {line["call"] for line in lines} >= {"GetEntity", "Export"}
-    assert all(line["investigator"] == "" for line in env.gateway.server.audit.recent(200, "mas-sg"))
+    assert all(line["investigator"] == "" for line in env.gateway.audit.recent(200, "mas-sg"))

@@ -64,32 +64,32 @@ async def test_unregistered_key(env):
 
 async def test_revoked_key(env):
     key = keys.generate()
-    kid = env.gateway.server.registry.add_key("npa-cyber", keys.raw_public_key(key))
+    kid = env.gateway.registry.add_key("npa-cyber", keys.raw_public_key(key))
     assert await env.client("npa-cyber").submit(sign_record(make_record("npa-cyber"), [key]))
-    env.gateway.server.registry.revoke_key(kid)
+    env.gateway.registry.revoke_key(kid)
     error = await assert_refused(env, "npa-cyber", sign_record(make_record("npa-cyber"), [key]), errors.RevokedKey)
     assert "revoked" in str(error)
 
 
 async def test_expired_and_not_yet_valid_keys(env):
     old = keys.generate()
-    env.gateway.server.registry.add_key("npa-cyber", keys.raw_public_key(old), not_before=time.time() - 3600,
+    env.gateway.registry.add_key("npa-cyber", keys.raw_public_key(old), not_before=time.time() - 3600,
                                  not_after=time.time() - 60)
     await assert_refused(env, "npa-cyber", sign_record(make_record("npa-cyber"), [old]), errors.KeyNotValidNow)
     future = keys.generate()
-    env.gateway.server.registry.add_key("npa-cyber", keys.raw_public_key(future), not_before=time.time() + 3600)
+    env.gateway.registry.add_key("npa-cyber", keys.raw_public_key(future), not_before=time.time() + 3600)
     await assert_refused(env, "npa-cyber", sign_record(make_record("npa-cyber"), [future]), errors.KeyNotValidNow)
 
 
 async def test_rotation_keeps_earlier_records_valid(env):
     client = env.client("tokyo-metro")
     old = keys.generate()
-    old_id = env.gateway.server.registry.add_key("tokyo-metro", keys.raw_public_key(old))
+    old_id = env.gateway.registry.add_key("tokyo-metro", keys.raw_public_key(old))
     envelope = sign_record(make_record("tokyo-metro"), [old])
     receipt = await client.submit(envelope)
     new = keys.generate()
-    env.gateway.server.registry.add_key("tokyo-metro", keys.raw_public_key(new))
-    env.gateway.server.registry.expire_key(old_id)
+    env.gateway.registry.add_key("tokyo-metro", keys.raw_public_key(new))
+    env.gateway.registry.expire_key(old_id)
     await assert_refused(env, "tokyo-metro", sign_record(make_record("tokyo-metro"), [old]), errors.KeyNotValidNow)
     assert await client.submit(sign_record(make_record("tokyo-metro"), [new]))
     await client.verify_receipt(receipt, envelope)  # what the old key signed stays in the log
@@ -132,7 +132,7 @@ async def test_wrong_channel_identity_and_relay(env):
     envelope = signed(env, make_record("mas-sg"))
     error = await assert_refused(env, "tokyo-metro", envelope, errors.PermissionDenied, "record.agency_id")
     assert "allow-relay" in str(error)
-    env.gateway.server.registry.allow_relay("mas-sg", "npa-cyber")
+    env.gateway.registry.allow_relay("mas-sg", "npa-cyber")
     receipt = await env.client("npa-cyber").submit(envelope)
     assert receipt.agency_id == "mas-sg"
 

@@ -105,5 +105,5 @@ async def test_bad_requests_name_the_field(samples, fields, field):  # noqa: F81
 async def test_exports_are_audited(samples):  # noqa: F811
     await export(samples.client("tokyo-metro"), format="gexf",
                  neighbourhood=query_pb2.NeighbourhoodRequest(key=WALLET))
-    rows = samples.gateway.server.audit.recent(agency_id="tokyo-metro")
+    rows = samples.gateway.audit.recent(agency_id="tokyo-metro")
     assert any(row["call"] == "Export" and row["results"] > 0 and row["outcome"] == "OK" for row in rows)

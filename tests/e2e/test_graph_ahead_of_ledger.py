@@ -60,7 +60,7 @@ async def test_an_older_ledger_restored_under_a_projected_graph_is_projected_aga
     try:
         async with AsyncClient.connect(f"localhost:{port}", TlsFiles.for_agency(settings.tls, "fsa-jp")) as client:
             deadline = time.monotonic() + 120
-            while gateway.server.projection.supervisor.watermark != 199 or gateway.server.projection.supervisor.rebuilding:
+            while gateway.projection.watermark != 199 or gateway.projection.rebuilding:
                 assert time.monotonic() < deadline, "the graph was not projected again"
                 await asyncio.sleep(0.1)
             assert await operators(client) == {operator_key(r) for r in kept}  # the lost ones are gone

@@ -85,7 +85,7 @@ async def poll(ask, done, timeout: float):
 def scrape_metrics(gateway) -> str:
     """The gateway's metrics, rendered as a scrape would (without a listener)."""
     from prometheus_client import generate_latest
-    return generate_latest(gateway.server.metrics.registry).decode()
+    return generate_latest(gateway.metrics.registry).decode()
 
 
 @pytest.mark.timeout(240)

@@ -120,7 +120,7 @@ async def test_a_rebuild_killed_half_way_is_redone_at_the_next_start(tmp_path, a
     gateway = Gateway(settings)
     await gateway.start()
     try:
-        projection = gateway.server.projection.supervisor
+        projection = gateway.projection
         deadline = time.monotonic() + 300
         while projection.watermark < receipts[-1].log_index or projection.rebuilding:
             assert time.monotonic() < deadline, "the graph was not projected again"

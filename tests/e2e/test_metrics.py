@@ -191,7 +191,7 @@ async def test_internal_error_names_the_request_id_of_its_log_lines(metered, mon
     def broken(*args, **kwargs):
         raise RuntimeError("audit store gone")
 
-    monkeypatch.setattr(env.gateway.server.audit, "_open", broken)  # the question line cannot be written: no answer
+    monkeypatch.setattr(env.gateway.audit, "_open", broken)  # the question line cannot be written: no answer
     with captured_logs(buffer):
         with pytest.raises(errors.RegulinkError) as failure:
             await env.client("mas-sg").search("anything")

@@ -25,7 +25,7 @@ from tests.e2e.test_crash import prepare
 async def test_projector_killed_alone_resumes_from_its_watermark(tmp_path):
     settings = config.load(data_dir=tmp_path, listen="127.0.0.1:0", origin="projector.test/log", graph_heap="512m")
     async with gateway_env(settings) as env:
-        projection = env.gateway.server.projection.supervisor
+        projection = env.gateway.projection
         assert projection is not None and projection.running
         assert os.getpid() != projection._process.pid  # not in the serving process
         client = env.client("fsa-jp")

@@ -120,16 +120,16 @@ async def test_analyze_gives_communities_and_ranking(samples):
 
 
 async def test_every_query_is_audited(samples):
-    before = len(samples.gateway.server.audit.recent(1000, "tokyo-metro"))
+    before = len(samples.gateway.audit.recent(1000, "tokyo-metro"))
     await samples.client("tokyo-metro").search("neo wallet")
-    rows = samples.gateway.server.audit.recent(1000, "tokyo-metro")
+    rows = samples.gateway.audit.recent(1000, "tokyo-metro")
     assert len(rows) == before + 1 and rows[0]["call"] == "Search" and '"neo wallet"' in rows[0]["params"]
     answer = await samples.client("tokyo-metro").neighbourhood(WALLET, hops=1)
-    line = samples.gateway.server.audit.recent(1, "tokyo-metro")[0]
+    line = samples.gateway.audit.recent(1, "tokyo-metro")[0]
     assert (line["call"], line["results"], line["outcome"]) == ("Neighbourhood", len(answer.nodes), "OK")
     with pytest.raises(errors.RegulinkError):
         await samples.client("tokyo-metro").neighbourhood("wallet:ETH:0x" + "00" * 20)
-    line = samples.gateway.server.audit.recent(1, "tokyo-metro")[0]
+    line = samples.gateway.audit.recent(1, "tokyo-metro")[0]
     assert (line["call"], line["results"], line["outcome"]) == ("Neighbourhood", 0, "NOT_FOUND")
 
 

@@ -93,7 +93,7 @@ async def test_the_query_gateway_serves_proofs_heads_and_the_registry_of_the_wri
     assert {a.agency_id for a in await reader.agencies()} == {"mas-sg", "tokyo-metro", "npa-cyber", "fsa-jp"}
     assert (await reader.whoami()).agency_id == "tokyo-metro"
     # A registry change made on the writer's side reaches the query gateway (on a standby: by polling).
-    writer.gateway.server.registry.add_agency("osaka-pref", "Osaka Prefecture", "local-government", "JP-27")
+    writer.gateway.registry.add_agency("osaka-pref", "Osaka Prefecture", "local-government", "JP-27")
     await until(lambda: _knows(query, "osaka-pref"))
 
 
@@ -148,5 +148,5 @@ async def _projected_through(client: AsyncClient, index: int) -> bool:
 
 
 async def _knows(env: Env, agency_id: str) -> bool:
-    return agency_id in env.gateway.server.registry.snapshot().agencies
+    return agency_id in env.gateway.registry.snapshot().agencies
 

@@ -24,7 +24,7 @@ async def test_sigterm_finishes_in_flight_receipts(tmp_path):
             assert isinstance(outcome, exchange_pb2.Receipt)
             receipts.append(outcome)
             if len(receipts) == 300:
-                gateway.ops.process.send_signal(signal.SIGTERM)  # an operator's `kill`, or Kubernetes
+                gateway.process.send_signal(signal.SIGTERM)  # an operator's `kill`, or Kubernetes
     assert len(receipts) == len(envelopes)  # the open stream was finished, not cut
     assert await gateway.stop() == 0
 

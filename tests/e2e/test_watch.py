@@ -70,9 +70,9 @@ async def submit(env, built: pb.CaseRecord) -> int:
 async def evaluated(env, index: int, timeout: float = 30) -> None:
     """Wait until the alerts are evaluated through a ledger index (the projection first)."""
     deadline = time.monotonic() + timeout
-    while env.gateway.server.alerts.engine.through < index:
+    while env.gateway.alerting.through < index:
         assert time.monotonic() < deadline, f"alerts not evaluated through {index}"
-        env.gateway.server.projection.supervisor and env.gateway.server.projection.supervisor.wake()
+        env.gateway.projection and env.gateway.projection.wake()
         await asyncio.sleep(0.05)
 
 

@@ -110,10 +110,10 @@ async def run_world(tmp_path, chunks: list[list[pb.CaseRecord]], generator: Gene
         gateway = env.gateway
         for agency in AGENCIES:
             if agency not in env.signing:  # graphgen has a fifth agency, a local government
-                gateway.server.registry.add_agency(agency, agency, "local-government", "JP-27")
+                gateway.registry.add_agency(agency, agency, "local-government", "JP-27")
                 devca.issue_client(settings.tls, agency)
                 env.signing[agency] = keys.generate()
-                gateway.server.registry.add_key(agency, keys.raw_public_key(env.signing[agency]))
+                gateway.registry.add_key(agency, keys.raw_public_key(env.signing[agency]))
         for agency in AGENCIES:
             for rule in watches_for(agency, generator):
                 await env.client(agency).add_watch(rule)
@@ -135,7 +135,7 @@ async def run_world(tmp_path, chunks: list[list[pb.CaseRecord]], generator: Gene
                         last = outcome.log_index
                 if last >= 0:
                     deadline = time.monotonic() + 30
-                    while gateway.server.alerts.engine.through < last:
+                    while gateway.alerting.through < last:
                         assert time.monotonic() < deadline, "alerts not evaluated"
                         await asyncio.sleep(0.02)
         events = {a: [e async for e in env.client(a).alerts()] for a in AGENCIES}

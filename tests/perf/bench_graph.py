@@ -135,7 +135,7 @@ async def query_figures(root: Path) -> list[Figure]:
                 subgraph = await client.neighbourhood(key, hops=2)
                 latencies.append(time.perf_counter() - began)
                 sizes.append(len(subgraph.nodes))
-        rss = _rss_of_child(gateway.ops.process.pid)
+        rss = _rss_of_child(gateway.process.pid)
     finally:
         await gateway.stop()
     rtt = percentile(baseline, 50) * 1000

@@ -150,7 +150,7 @@ class Alerting:
         self._taken: asyncio.Event | None = None  # batches were taken for evaluation
         self._idle: asyncio.Event | None = None
         self._tasks: list[asyncio.Task] = []
-        gateway.ledger.sequencer.on_append.append(self._appended)
+        gateway.sequencer.on_append.append(self._appended)
 
     # -- life --------------------------------------------------------------------------------
 
@@ -226,18 +226,18 @@ class Alerting:
                 self._queued.set()
 
     async def _match_next(self) -> _Batch | None:
-        projection = self.gateway.server.projection.supervisor
+        projection = self.gateway.projection
         if projection is None:
             return None
         start = self.next_index
         end = min(self.gateway.ledger.size - 1, max(projection.watermark, start - 1) + AHEAD)
         if end < start:
             return None
-        entries = await self.gateway.ledger.sequencer.call(self.gateway.ledger.store.entries, start,
+        entries = await self.gateway.sequencer.call(self.gateway.ledger.store.entries, start,
                                                     min(PAGE, end - start + 1))
         if not entries:
             return None
-        kinds = {a.agency_id: a.kind for a in self.gateway.server.registry.snapshot().agencies.values()}
+        kinds = {a.agency_id: a.kind for a in self.gateway.registry.snapshot().agencies.values()}
         began = time.perf_counter()
         batch = await asyncio.to_thread(self._match, entries, kinds)
         log.debug("alerts: entries %d-%d matched in %.0f ms (projected through %d)", batch.first, batch.last,
@@ -254,7 +254,7 @@ class Alerting:
                 await _wait(self._queued, IDLE_POLL)
                 continue
             self._projected.clear()
-            projection = self.gateway.server.projection.supervisor
+            projection = self.gateway.projection
             first = held or self._pending[0]
             if projection is None or projection.watermark < first.first or self.gateway.graph_store is None:
                 await _wait(self._projected, IDLE_POLL)
@@ -321,7 +321,7 @@ class Alerting:
     # -- evaluation ----------------------------------------------------------------------------
 
     async def _evaluate(self, batch: _Batch) -> None:
-        kinds = {a.agency_id: a.kind for a in self.gateway.server.registry.snapshot().agencies.values()}
+        kinds = {a.agency_id: a.kind for a in self.gateway.registry.snapshot().agencies.values()}
         began = time.perf_counter()
         raised, states = await self._settle(batch, kinds) if batch.candidates else ([], {})
         settled = time.perf_counter()

@@ -34,15 +34,15 @@ class ExchangeService:
         self.gateway = gateway
 
     async def Submit(self, request: exchange_pb2.SubmitRequest, context) -> exchange_pb2.SubmitResponse:
-        arrived, caller, metrics = time.perf_counter(), UNKNOWN_AGENCY, self.gateway.server.metrics
+        arrived, caller, metrics = time.perf_counter(), UNKNOWN_AGENCY, self.gateway.metrics
         try:
-            registry = self.gateway.server.registry.snapshot()
+            registry = self.gateway.registry.snapshot()
             caller = caller_agency(context, registry)
             self.gateway.agency_limits.take(caller)
             if not request.HasField("envelope"):
                 raise InvalidArgument("an envelope is required", field="envelope")
-            candidate = admit(request.envelope, caller, registry, self.gateway.server.limits, request.disclosure)
-            outcome = await self.gateway.ledger.sequencer.submit(candidate)
+            candidate = admit(request.envelope, caller, registry, self.gateway.limits, request.disclosure)
+            outcome = await self.gateway.sequencer.submit(candidate)
             if isinstance(outcome, RegulinkError):
                 raise outcome
         except Exception as exc:
@@ -57,9 +57,9 @@ class ExchangeService:
         read + check signatures (many messages at once, in worker processes),
         hand to the sequencer in stream order (a v2 never overtakes its v1),
         answer in stream order once durable."""
-        metrics = self.gateway.server.metrics
+        metrics = self.gateway.metrics
         try:
-            caller = caller_agency(context, self.gateway.server.registry.snapshot())
+            caller = caller_agency(context, self.gateway.registry.snapshot())
         except RegulinkError as exc:
             metrics.record_outcomes("SubmitStream", UNKNOWN_AGENCY, [exc])
             raise
@@ -68,7 +68,7 @@ class ExchangeService:
                 yield response
 
     async def _stream(self, request_iterator, context, caller: str):
-        metrics, limits = self.gateway.server.metrics, self.gateway.agency_limits
+        metrics, limits = self.gateway.metrics, self.gateway.agency_limits
         remaining = context.time_remaining()
         deadline = time.monotonic() + remaining if remaining is not None else None
         checking: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
@@ -76,9 +76,9 @@ class ExchangeService:
 
         async def read() -> None:
             async for message in request_iterator:
-                registry = self.gateway.server.registry.snapshot()
+                registry = self.gateway.registry.snapshot()
                 arrived = time.perf_counter()
-                admitting = self.gateway.server.admission.workers.admit_message(message, caller, registry)
+                admitting = self.gateway.verifier.admit_message(message, caller, registry)
                 await checking.put((arrived, asyncio.ensure_future(admitting)))
             await checking.put(None)
 
@@ -94,7 +94,7 @@ class ExchangeService:
                     await sequenced.put(exc)
                     return
                 candidates = [a for a in admitted if not isinstance(a, RegulinkError)]
-                futures = iter(self.gateway.ledger.sequencer.submit_many(candidates))
+                futures = iter(self.gateway.sequencer.submit_many(candidates))
                 await sequenced.put((arrived, [a if isinstance(a, RegulinkError) else next(futures) for a in admitted]))
             await sequenced.put(None)
 
@@ -122,7 +122,7 @@ class ExchangeService:
         return exchange_pb2.SubmitResult(receipt=outcome)
 
     async def Subscribe(self, request: exchange_pb2.SubscribeRequest, context):
-        caller = caller_agency(context, self.gateway.server.registry.snapshot())
+        caller = caller_agency(context, self.gateway.registry.snapshot())
         with self.gateway.agency_limits.stream(caller):
             async for response in self._subscribe(request, caller):
                 yield response
@@ -132,13 +132,13 @@ class ExchangeService:
         position = request.from_index
         while True:
             appended = self.gateway.appended_event()
-            entries = await self.gateway.ledger.sequencer.call(store.entries, position, SUBSCRIBE_PAGE)
+            entries = await self.gateway.sequencer.call(store.entries, position, SUBSCRIBE_PAGE)
             for entry in entries:
                 position = entry.log_index + 1
                 if entry.envelope is None:
                     continue
                 if not may_see(caller, entry.agency_id, entry.tlp, entry.share_with):
-                    for withdrawn in await self.gateway.ledger.sequencer.call(withdrawals, store, entry, caller):
+                    for withdrawn in await self.gateway.sequencer.call(withdrawals, store, entry, caller):
                         yield exchange_pb2.SubscribeResponse(entry=withdrawn)
                     continue
                 yield exchange_pb2.SubscribeResponse(entry=log_entry(entry, caller))

@@ -101,14 +101,14 @@ class ExportService:
         return q.investigator_for(self.gateway)
 
     async def Export(self, request: pb.ExportRequest, context) -> AsyncIterator[pb.ExportResponse]:
-        with self.gateway.server.metrics.timed_query("Export"):  # until the last chunk is sent
+        with self.gateway.metrics.timed_query("Export"):  # until the last chunk is sent
             async for response in self._export(request, context):
                 yield response
 
     async def _export(self, request: pb.ExportRequest, context) -> AsyncIterator[pb.ExportResponse]:
-        caller = caller_agency(context, self.gateway.server.registry.snapshot())
+        caller = caller_agency(context, self.gateway.registry.snapshot())
         params = json_format.MessageToDict(request, preserving_proto_field_name=True)
-        async with self.gateway.server.audit.call(caller, "Export", params,
+        async with self.gateway.audit.call(caller, "Export", params,
                                            investigator_name(context.invocation_metadata())) as line:
             fmt, options = self._check(request)
             q.require_graph(self.gateway)

@@ -168,10 +168,10 @@ def audited(method):
 
     @functools.wraps(method)
     async def handler(self, request, context):
-        with self.gateway.server.metrics.timed_query(method.__name__):
-            caller = caller_agency(context, self.gateway.server.registry.snapshot())
+        with self.gateway.metrics.timed_query(method.__name__):
+            caller = caller_agency(context, self.gateway.registry.snapshot())
             params = json_format.MessageToDict(request, preserving_proto_field_name=True)
-            async with self.gateway.server.audit.call(caller, method.__name__, params,
+            async with self.gateway.audit.call(caller, method.__name__, params,
                                                investigator_name(context.invocation_metadata())) as line:
                 require_graph(self.gateway)
                 response, line.results = await method(self, request, caller)
@@ -187,7 +187,7 @@ def require_graph(gateway: Gateway) -> None:
 
 def investigator_for(gateway: Gateway) -> Investigator:
     """The graph questions, with the registry's agency kinds (for overlaps of different kinds)."""
-    registry = gateway.server.registry
+    registry = gateway.registry
     return Investigator(gateway.graph_store,
                         lambda: {a.agency_id: a.kind for a in registry.snapshot().agencies.values()})
 
@@ -291,8 +291,8 @@ class QueryService:
         ), len(subgraph.nodes)
 
     async def GetGraphStatus(self, request: pb.GetGraphStatusRequest, context) -> pb.GetGraphStatusResponse:
-        caller_agency(context, self.gateway.server.registry.snapshot())
-        projection, store = self.gateway.server.projection.supervisor, self.gateway.graph_store
+        caller_agency(context, self.gateway.registry.snapshot())
+        projection, store = self.gateway.projection, self.gateway.graph_store
         status = pb.GetGraphStatusResponse(
             available=store is not None, backend=store.backend if store else "", log_size=self.gateway.ledger.size,
             projected_through=projection.watermark if projection else -1,

@@ -50,12 +50,12 @@ class RegistryService:
         self.gateway = gateway
 
     async def ListAgencies(self, request: pb.ListAgenciesRequest, context) -> pb.ListAgenciesResponse:
-        snapshot = self.gateway.server.registry.snapshot()
+        snapshot = self.gateway.registry.snapshot()
         caller_agency(context, snapshot)
         return pb.ListAgenciesResponse(agencies=[agency_message(a) for a in snapshot.agencies.values()])
 
     async def GetAgency(self, request: pb.GetAgencyRequest, context) -> pb.GetAgencyResponse:
-        snapshot = self.gateway.server.registry.snapshot()
+        snapshot = self.gateway.registry.snapshot()
         caller_agency(context, snapshot)
         agency = snapshot.agencies.get(request.agency_id)
         if agency is None:
@@ -63,5 +63,5 @@ class RegistryService:
         return pb.GetAgencyResponse(agency=agency_message(agency))
 
     async def WhoAmI(self, request: pb.WhoAmIRequest, context) -> pb.WhoAmIResponse:
-        snapshot = self.gateway.server.registry.snapshot()
+        snapshot = self.gateway.registry.snapshot()
         return pb.WhoAmIResponse(agency=agency_message(snapshot.agencies[caller_agency(context, snapshot)]))

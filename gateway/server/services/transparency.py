@@ -17,7 +17,7 @@ class TransparencyService:
         self.gateway = gateway
 
     def _check_caller(self, context) -> None:
-        caller_agency(context, self.gateway.server.registry.snapshot())
+        caller_agency(context, self.gateway.registry.snapshot())
 
     async def GetLogInfo(self, request: pb.GetLogInfoRequest, context) -> pb.GetLogInfoResponse:
         self._check_caller(context)
@@ -26,12 +26,12 @@ class TransparencyService:
 
     async def GetTreeHead(self, request: pb.GetTreeHeadRequest, context) -> pb.GetTreeHeadResponse:
         self._check_caller(context)
-        head = await self.gateway.ledger.sequencer.call(self.gateway.ledger.tree_head, request.tree_size)
+        head = await self.gateway.sequencer.call(self.gateway.ledger.tree_head, request.tree_size)
         return pb.GetTreeHeadResponse(tree_head=signed_head_message(head))
 
     async def GetInclusionProof(self, request: pb.GetInclusionProofRequest, context) -> pb.GetInclusionProofResponse:
         self._check_caller(context)
-        entry, head, hashes = await self.gateway.ledger.sequencer.call(
+        entry, head, hashes = await self.gateway.sequencer.call(
             self.gateway.ledger.inclusion_proof, request.log_index, request.tree_size
         )
         return pb.GetInclusionProofResponse(
@@ -45,7 +45,7 @@ class TransparencyService:
         self, request: pb.GetConsistencyProofRequest, context
     ) -> pb.GetConsistencyProofResponse:
         self._check_caller(context)
-        first, second, hashes = await self.gateway.ledger.sequencer.call(
+        first, second, hashes = await self.gateway.sequencer.call(
             self.gateway.ledger.consistency_proof, request.first_size, request.second_size
         )
         return pb.GetConsistencyProofResponse(

@@ -90,17 +90,17 @@ class WatchService:
 
     @property
     def alerting(self):
-        alerting = self.gateway.server.alerts.engine
+        alerting = self.gateway.alerting
         if alerting is None:
             raise Unavailable("watches need the gateway's graph; this gateway runs without one")
         return alerting
 
     def _caller(self, context) -> str:
-        return caller_agency(context, self.gateway.server.registry.snapshot())
+        return caller_agency(context, self.gateway.registry.snapshot())
 
     def _audit(self, caller: str, call: str, request):
         params = json_format.MessageToDict(request, preserving_proto_field_name=True)
-        return self.gateway.server.audit.call(caller, call, params)
+        return self.gateway.audit.call(caller, call, params)
 
     async def AddWatch(self, request: pb.AddWatchRequest, context) -> pb.AddWatchResponse:
         caller = self._caller(context)
