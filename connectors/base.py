@@ -32,21 +32,17 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from connectors.dates import When, parse_date, parse_when  # noqa: F401  (the connectors' date readers)
 from graph import resolve, schema
-from graph.project import KEYED_KINDS, identifier_key
+from graph.project import identifier_key
+from graph.rules import (  # noqa: F401  (the connectors' names for the shared rules)
+    ENTITY_REF, FUTURE_SKEW_SECONDS, MAX_SUMMARY, MAX_TEXT, RECORD_ID, identifier_problem,
+)
 from graph.visibility import tlp_level
 from regulink.v1 import records_pb2
 
-RECORD_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-ENTITY_REF = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-# Free-form identifier kinds the gateway accepts without a checksum.
-FREE_KINDS = frozenset({"ofac_sdn_uid", "other"})
-MAX_TEXT = 4096
-MAX_SUMMARY = 65536
-MAX_IDENTIFIER = 512
+# The record rules are the gateway's own (graph.rules): what a connector builds, the gateway takes.
 # Well under the gateway's default max_envelope_bytes (1 MiB, gateway/server/config.py), leaving
 # room for the DSSE envelope and several signatures; a stream message carries 32 of these.
 MAX_RECORD_BYTES = 256 * 1024
-FUTURE_SKEW_SECONDS = 300
 
 def parse_tlp(text: str) -> int:
     """'GREEN', 'tlp:amber+strict', 'white' … → the Tlp enum value (ValueError if unknown);
@@ -190,41 +186,22 @@ class EntityDraft:
 
     def identifier(self, kind: str, value: str, scheme: str = "", *, where: str = "") -> bool:
         """Add a strong or free-form identifier; a bad one is left out and reported (False)."""
+        value = value.strip()
         problem = identifier_problem(kind, value, scheme)
         if problem is None:
-            triple = (kind, value.strip(), scheme)
+            triple = (kind, value, scheme)
             if triple not in self._entity.identifiers:
                 self._entity.identifiers.append(triple)
             return True
-        label = f"{kind} {scheme + ' ' if scheme else ''}{clip(value.strip(), 80)!r}"
+        label = f"{kind} {scheme + ' ' if scheme else ''}{clip(value, 80)!r}"
         self._builder.problem(f"{label}: {problem}", where=where, entity=self._entity)
         return False
 
     def try_identifier(self, kind: str, value: str, scheme: str = "") -> bool:
         """Add the identifier if it is valid; otherwise leave it to the caller (False), no problem noted."""
-        if identifier_problem(kind, value, scheme) is not None:
+        if identifier_problem(kind, value.strip(), scheme) is not None:
             return False
         return self.identifier(kind, value, scheme)
-
-
-def identifier_problem(kind: str, value: str, scheme: str = "") -> str | None:
-    """What the gateway would say about an identifier, or None when it is sound."""
-    value = value.strip()
-    if not value:
-        return "empty value"
-    if len(value) > MAX_IDENTIFIER:
-        return f"longer than {MAX_IDENTIFIER} characters"
-    if kind in FREE_KINDS:
-        return None
-    if kind not in KEYED_KINDS:
-        return f"unknown identifier kind {kind!r}"
-    if kind == "wallet" and not scheme:
-        return "a wallet needs its chain"
-    try:
-        identifier_key(kind, value, scheme)
-    except resolve.InvalidIdentifier as exc:
-        return str(exc)
-    return None
 
 
 class RecordBuilder:

@@ -6,40 +6,21 @@ a partner fixes a record in one round trip; `RecordInvalid` names the first.
 
 from __future__ import annotations
 
-import functools
-import re
 import time
 
 from gateway import recipients
 from gateway.errors import FieldViolation, RecordInvalid
-from graph import resolve
-from graph.project import KEYED_KINDS, identifier_key
 from gateway.server.registry import Snapshot
+from graph.rules import (  # the one rulebook, shared with the connectors
+    ENTITY_REF, FUTURE_SKEW_SECONDS, MAX_ALIASES, MAX_ATTRIBUTES, MAX_ENTITIES, MAX_IDENTIFIERS,
+    MAX_LINKS, MAX_ROLES, MAX_SCHEME, MAX_SUMMARY, MAX_TEXT, RECORD_ID, identifier_problem,
+)
 from regulink.v1 import records_pb2
 
-RECORD_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-ENTITY_REF = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-IDENTIFIER_KINDS = frozenset(
-    {"wallet", "lei", "jp_cn", "registration", "domain", "url", "email", "phone", "iban", "authority", "ofac_sdn_uid", "other",
-     "graph_key"}
-)
 TLP_VALUES = frozenset(records_pb2.Tlp.values()) - {records_pb2.TLP_UNSPECIFIED}
 ENTITY_TYPES = frozenset(records_pb2.EntityType.values()) - {records_pb2.ENTITY_TYPE_UNSPECIFIED}
 ENTITY_ROLES = frozenset(records_pb2.EntityRole.values()) - {records_pb2.ENTITY_ROLE_UNSPECIFIED}
 LINK_TYPES = frozenset(records_pb2.LinkType.values()) - {records_pb2.LINK_TYPE_UNSPECIFIED}
-MAX_TEXT = 4096
-MAX_SUMMARY = 65536
-# How many of each repeated field a record may carry (docs/api.md, "Record limits"). Every one of
-# them ends up in the graph, which one valid record must never stop for everybody (issue 13).
-MAX_ENTITIES = 1000
-MAX_LINKS = 5000
-MAX_ALIASES = 100
-MAX_IDENTIFIERS = 100
-MAX_ATTRIBUTES = 200
-MAX_ROLES = 16
-MAX_SCHEME = 32
-# A record dated further ahead than this is refused: signers' clocks drift, forgers' more.
-FUTURE_SKEW_SECONDS = 300
 
 
 def check_record(record: records_pb2.CaseRecord, registry: Snapshot, *, now: float | None = None) -> None:
@@ -177,41 +158,11 @@ def _check_entities(record: records_pb2.CaseRecord, bad) -> set[str]:
 
 
 def _check_identifier(identifier: records_pb2.Identifier, at: str, bad) -> None:
-    if identifier.kind not in IDENTIFIER_KINDS:
-        bad(f"{at}.kind", f"unknown kind {identifier.kind[:32]!r}; use one of {', '.join(sorted(IDENTIFIER_KINDS))}")
-        return
-    if not identifier.value.strip():
-        bad(f"{at}.value", "an identifier value is required")
-        return
-    if len(identifier.value) > 512:
-        bad(f"{at}.value", "longer than 512 characters")
-        return
     if len(identifier.scheme) > MAX_SCHEME:
-        return  # said by _check_counts
-    if identifier.kind == "wallet" and not identifier.scheme:
-        bad(f"{at}.scheme", "a wallet identifier names its chain in scheme (BTC, ETH, TRX, LTC, XRP …)")
-        return
-    problem = identifier_problem(identifier)
+        return  # said by _check_counts (a record limit: the projection leaves such old records out too)
+    problem = identifier_problem(identifier.kind, identifier.value, identifier.scheme)
     if problem:
-        bad(f"{at}.value", problem)
-
-
-def identifier_problem(identifier: records_pb2.Identifier) -> str | None:
-    """Checksum and format problems: the same function that makes the graph's merge keys."""
-    if identifier.kind not in KEYED_KINDS:
-        return None  # free-form kinds (ofac_sdn_uid, other …) carry no checksum
-    return _key_problem(identifier.kind, identifier.value, identifier.scheme)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _key_problem(kind: str, value: str, scheme: str) -> str | None:
-    # Cached: the same wallets, domains and phones recur across records and
-    # checksums (keccak, IDNA) cost more than the signature check's remainder.
-    try:
-        identifier_key(kind, value, scheme)
-    except resolve.InvalidIdentifier as exc:
-        return str(exc)
-    return None
+        bad(f"{at}.{problem.field}", problem.reason)
 
 
 def _check_links(record: records_pb2.CaseRecord, refs: set[str], bad) -> None:

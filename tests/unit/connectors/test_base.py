@@ -78,10 +78,12 @@ def test_digest_ignores_case_width_and_spacing(a, b):
 
 def test_identifier_problems_are_the_gateways():
     assert identifier_problem("wallet", ETH, "ETH") is None
-    assert "checksum" in identifier_problem("wallet", ETH_BAD_CASE, "ETH")
-    assert identifier_problem("wallet", ETH, "") == "a wallet needs its chain"
+    assert "checksum" in str(identifier_problem("wallet", ETH_BAD_CASE, "ETH"))
+    assert identifier_problem("wallet", ETH, "").field == "scheme"
+    assert "names its chain" in str(identifier_problem("wallet", ETH, ""))
     assert identifier_problem("ofac_sdn_uid", "123") is None
-    assert identifier_problem("colour", "x") == "unknown identifier kind 'colour'"
+    assert str(identifier_problem("colour", "x")).startswith("unknown identifier kind 'colour'; use one of ")
+    assert identifier_problem("lei", "  ").reason == "an identifier value is required"
 
 
 def test_a_bad_identifier_is_left_out_and_reported_and_the_record_still_goes():
