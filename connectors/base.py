@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import tempfile
 import time
@@ -31,10 +30,14 @@ from pathlib import Path
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from connectors.dates import When, parse_date, parse_when  # noqa: F401  (the connectors' date readers)
-from graph import resolve, schema
-from graph.project import identifier_key
+from graph import schema
 from graph.rules import (  # noqa: F401  (the connectors' names for the shared rules)
-    ENTITY_REF, FUTURE_SKEW_SECONDS, MAX_SUMMARY, MAX_TEXT, RECORD_ID, identifier_problem,
+    ENTITY_REF,
+    FUTURE_SKEW_SECONDS,
+    MAX_SUMMARY,
+    MAX_TEXT,
+    RECORD_ID,
+    identifier_problem,
 )
 from graph.visibility import tlp_level
 from regulink.v1 import records_pb2

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from graph import provenance, queries, resolve
-from graph import candidates
+from graph import candidates, provenance, queries, resolve
+from graph import names as name_match
 from graph.project import case_key, identifier_key
 from graph.store import GraphStore
 from graph.view import EdgeView, NodeView, Subgraph, edge_view, node_view, visible_sources
-from graph import names as name_match
 
 FANOUT = 200
 MAX_NODES = 2000
@@ -149,8 +148,8 @@ class Investigator:
         blocks = candidates.blocks(entity.sources)
         if not blocks:
             return []
-        rows = await self.store.read_items(queries.BLOCK_MEMBERS, queries.NODE_FIELDS, blocks=sorted(blocks), agency=viewer,
-                                     cap_plus_one=candidates.BLOCK_CAP + 1)
+        rows = await self.store.read_items(queries.BLOCK_MEMBERS, queries.NODE_FIELDS, blocks=sorted(blocks),
+                                           agency=viewer, cap_plus_one=candidates.BLOCK_CAP + 1)
         await self._widen(rows, viewer, NODE)
         per_block: dict[str, list[dict]] = {}
         for row in rows:
@@ -236,8 +235,8 @@ class Investigator:
             hits.append((view, "identifier", 100.0))
         normalized = name_match.normalize(query)
         if len(normalized) >= 2:
-            rows = await self.store.read_items(queries.SEARCH_NAMES, queries.NODE_FIELDS, q=normalized, agency=viewer, skip=0,
-                                         limit=(offset + limit) * 4 + 50)
+            rows = await self.store.read_items(queries.SEARCH_NAMES, queries.NODE_FIELDS, q=normalized,
+                                               agency=viewer, skip=0, limit=(offset + limit) * 4 + 50)
             await self._widen(rows, viewer, NODE)
             for row in rows:
                 view = _node(row, viewer)

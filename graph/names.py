@@ -17,8 +17,8 @@ import unicodedata
 from collections import defaultdict
 
 import pykakasi
-from cleanco import clean
 from anyascii import anyascii
+from cleanco import clean
 from rapidfuzz import fuzz
 
 # Japanese legal forms, which cleanco does not know (it handles Ltd, Inc., Pte, GmbH, K.K. …).

@@ -121,7 +121,8 @@ class GraphStore:
         for name, label in UNIQUE_KEYS:
             for statement in dialect.statements(self.backend, "unique_node_key", name=name, label=label, prop="key"):
                 await dialect.execute(statement, driver=self.driver, endpoint=self.endpoint)
-        for statement in dialect.statements(self.backend, "node_index", name="record_case", label="Record", prop="case"):
+        for statement in dialect.statements(self.backend, "node_index", name="record_case", label="Record",
+                                            prop="case"):
             await dialect.execute(statement, driver=self.driver, endpoint=self.endpoint)
         found = (await self.run(queries.PROJECTION_FORMAT))[0]
         if found["filled"] and found["format"] != provenance.FORMAT:
@@ -284,7 +285,8 @@ class GraphStore:
         await each(queries.CREATE_NAMED, "rows", batch.named)
 
     async def _ensure_node_type(self, label: str) -> None:
-        """Let the database create a label's type as a Cypher CREATE would (ArcadeDB: the labels sorted and joined by "~")."""
+        """Let the database create a label's type as a Cypher CREATE would (ArcadeDB: the labels sorted and
+        joined by "~")."""
         await self.run(f"CREATE (n:Entity:{dialect.identifier(label)} {{key: '~type'}}) DELETE n")
 
     async def clear(self) -> None:

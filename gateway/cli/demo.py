@@ -20,9 +20,9 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway import keys
+from gateway.cli.main import read_records
 from gateway.ops import devca, process
 from gateway.sdk import receipts
-from gateway.cli.main import read_records
 from gateway.sdk.client import AsyncClient, TlsFiles, envelope_of, sign_for
 from gateway.server.registry import Registry
 from graph.visibility import NAMES
@@ -99,9 +99,9 @@ async def main(data: Path) -> None:
             for entry in visible:
                 if entry.recipient_salt:
                     await client.verify_entry(entry, agency_id)
-                    console.print(f"   {entry.agency_id}'s {entry.record_id}, shared with it: the author's signature, its "
-                                  "own place among the record's recipient commitments and the entry's inclusion "
-                                  "verify, and nothing names the other recipients ✔")
+                    console.print(f"   {entry.agency_id}'s {entry.record_id}, shared with it: the author's "
+                                  "signature, its own place among the record's recipient commitments and the "
+                                  "entry's inclusion verify, and nothing names the other recipients ✔")
         console.print("5. an investigator (police unit) asks the graph which unauthorized operators sit near the "
                       "wallet the victims paid")
         async with AsyncClient.connect(target, TlsFiles.for_agency(data / "tls", "npa-cyber")) as client:

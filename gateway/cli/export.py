@@ -10,9 +10,9 @@ import typer
 from rich.progress import DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from gateway import errors
-from gateway.server import config
-from gateway.cli.common import As, DEFAULT_TARGET, Target, TlsDir, console, fail, out
+from gateway.cli.common import DEFAULT_TARGET, As, Target, TlsDir, console, fail, out
 from gateway.sdk.client import AsyncClient, TlsFiles
+from gateway.server import config
 from graph.export import FORMATS
 from graph.visibility import NAMES as TLP_NAMES
 from regulink.v1 import export_pb2, query_pb2
@@ -54,7 +54,8 @@ def export(
     community: Annotated[Optional[str], Option(help="KEY#N: community N of the analysis around KEY.")] = None,
     case: Annotated[Optional[str], Option(help="AGENCY/CASE_REFERENCE: everything a case asserts.")] = None,
     hops: Annotated[int, Option(help="Hops for --neighbourhood/--operators-near/--community.")] = 2,
-    node_limit: Annotated[int, Option(help="At most this many nodes [default: the gateway's, 200 for a neighbourhood, 500 for a community].")] = 0,
+    node_limit: Annotated[int, Option(help="At most this many nodes [default: the gateway's, 200 for a "
+                                            "neighbourhood, 500 for a community].")] = 0,
     title: Annotated[Optional[str], Option(help="Title in the file [default: what was selected].")] = None,
     width: Annotated[int, Option(help="Pictures: width in pixels.")] = 0,
     height: Annotated[int, Option(help="Pictures: height in pixels.")] = 0,
@@ -65,7 +66,9 @@ def export(
 ) -> None:
     """Export a neighbourhood, paths, operators near a wallet, a community or a whole case as a file.
 
-    Formats: graphml and gexf (Gephi), cytoscape (Cytoscape.js JSON), node-link (networkx JSON), csv (zip of nodes.csv + edges.csv), stix (STIX 2.1 bundle), html (one self-contained interactive page that works offline), png, svg, pdf.
+    Formats: graphml and gexf (Gephi), cytoscape (Cytoscape.js JSON), node-link (networkx JSON),
+    csv (zip of nodes.csv + edges.csv), stix (STIX 2.1 bundle), html (one self-contained interactive
+    page that works offline), png, svg, pdf.
 
     The file shows only what your agency may see and states its TLP marking in its name and content.
 

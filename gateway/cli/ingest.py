@@ -30,21 +30,21 @@ from typing import Annotated, Optional
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from google.protobuf import json_format
-from rich.text import Text
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 import connectors
 from connectors.base import BadRow, Options, parse_date, parse_tlp
 from connectors.detect import guess
 from connectors.tabular import UNMAPPED
 from gateway import errors, keys
-from gateway.sdk import receipts
-from gateway.server import config
 from gateway.cli.common import DEFAULT_TARGET, As, Target, TlsDir, console, fail
-from gateway.sdk.client import AsyncClient, TlsFiles, envelope_of, sign_for
 from gateway.ledger.checkpoint import CheckpointError
 from gateway.ledger.hashing import commitment_leaf_hash
 from gateway.ledger.verify import ProofError
+from gateway.sdk import receipts
+from gateway.sdk.client import AsyncClient, TlsFiles, envelope_of, sign_for
+from gateway.server import config
 from graph import resolve
 from regulink.v1 import envelope_pb2, exchange_pb2, records_pb2
 

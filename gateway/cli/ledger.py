@@ -12,10 +12,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from gateway import errors, keys
-from gateway.server import config
 from gateway.cli.common import ConfigFile, DataDirOverride, console, fail, out
 from gateway.ledger import checkpoint, integrity
 from gateway.ledger.stores import open_store
+from gateway.server import config
 
 #: Exit status when the ledger is damaged (1: the check could not run).
 EXIT_DAMAGED = 3

@@ -17,19 +17,30 @@ from typing import Annotated, Optional
 
 import typer
 from google.protobuf import json_format
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from gateway import errors, keys
+from gateway.cli.common import (
+    DEFAULT_DIR,
+    DEFAULT_TARGET,
+    As,
+    ConfigFile,
+    DataDir,
+    DataDirOverride,
+    Target,
+    TlsDir,
+    console,
+    fail,
+    out,
+)
+from gateway.ledger.checkpoint import CheckpointError
+from gateway.ledger.verify import ProofError
 from gateway.ops import devca
 from gateway.sdk import receipts
-from gateway.server import config
-from gateway.cli.common import (DEFAULT_DIR, DEFAULT_TARGET, As, ConfigFile, DataDir, DataDirOverride, Target,
-                                 TlsDir, console, fail, out)
 from gateway.sdk.client import AsyncClient, TlsFiles, envelope_of, sign_for
-from gateway.ledger.verify import ProofError
-from gateway.ledger.checkpoint import CheckpointError
+from gateway.server import config
 from gateway.server.registry import KINDS, Registry
 from regulink.v1 import exchange_pb2, records_pb2
 
@@ -101,9 +112,9 @@ def serve(
     On PostgreSQL (docs/ledger.md): regulink serve --ledger postgresql://regulink@db1,db2/regulink?target_session_attrs=read-write
     and, on other machines, read-only: regulink serve --role query --ledger postgresql://regulink@db2/regulink
     """
-    from gateway.server import logs
-    from gateway.ops.datadir import ExposedData
     from gateway.ledger.integrity import LedgerDamaged
+    from gateway.ops.datadir import ExposedData
+    from gateway.server import logs
     from gateway.server.app import Gateway
 
     if log_format not in logs.FORMATS:
@@ -156,7 +167,8 @@ def serve(
 
 @app.command("dev-ca", rich_help_panel="Operator")
 def dev_ca(
-    agencies: Annotated[Optional[list[str]], typer.Argument(help="Agency ids to issue client certificates for.")] = None,
+    agencies: Annotated[Optional[list[str]],
+                        typer.Argument(help="Agency ids to issue client certificates for.")] = None,
     data_dir: DataDir = DEFAULT_DIR,
     tls_dir: TlsDir = None,
 ) -> None:
@@ -477,8 +489,8 @@ def audit(
                   f"inclusion), {checked.redacted} shown without envelope (shared with you, not checkable)")
 
 
-from gateway.cli.query import graph_app, query_app, query_log  # noqa: E402  (commands defined there)
 from gateway.cli.ingest import ingest  # noqa: E402
+from gateway.cli.query import graph_app, query_app, query_log  # noqa: E402  (commands defined there)
 
 app.command("ingest", rich_help_panel="Partner")(ingest)
 
@@ -498,7 +510,8 @@ from gateway.cli.watch import alerts, watch_app  # noqa: E402
 app.add_typer(watch_app, name="watch", rich_help_panel="Investigator")
 app.command("alerts", rich_help_panel="Investigator")(alerts)
 
-from gateway.console.command import console as console_command, console_user  # noqa: E402
+from gateway.console.command import console as console_command  # noqa: E402
+from gateway.console.command import console_user  # noqa: E402
 
 app.command("console", rich_help_panel="Investigator")(console_command)
 app.command("console-user", rich_help_panel="Operator")(console_user)

@@ -16,9 +16,9 @@ from rich.table import Table
 from rich.tree import Tree
 
 from gateway import errors
-from gateway.server import config
 from gateway.cli.common import As, ConfigFile, DataDirOverride, Target, TlsDir, console, fail, out
 from gateway.sdk.client import AsyncClient, TlsFiles
+from gateway.server import config
 from graph import schema
 from graph.visibility import NAMES as TLP_NAMES
 
@@ -56,7 +56,8 @@ def _emit(message, as_json: bool) -> bool:
 def _node_table(nodes, title: str) -> Table:
     table = Table("key", "type", "caption", "agencies", "TLP", title=title)
     for node in nodes:
-        table.add_row(*map(escape, (node.key, node.type, node.caption, ", ".join(node.agencies))), TLP_NAMES.get(node.tlp, ""))
+        table.add_row(*map(escape, (node.key, node.type, node.caption, ", ".join(node.agencies))),
+                      TLP_NAMES.get(node.tlp, ""))
     return table
 
 
@@ -235,7 +236,8 @@ def decide(
     out.print(f"decision {receipt.record_id} recorded at log index {receipt.log_index}")
 
 
-def query_log(data_dir: Annotated[Path, typer.Option("--data-dir", envvar="REGULINK_DATA_DIR")] = config.DEFAULT_DATA_DIR,
+def query_log(data_dir: Annotated[Path, typer.Option("--data-dir",
+                                                     envvar="REGULINK_DATA_DIR")] = config.DEFAULT_DATA_DIR,
               agency: Annotated[Optional[str], typer.Option(help="Only this agency's questions.")] = None,
               investigator: Annotated[Optional[str], typer.Option(
                   help="Only this person's questions (the name an investigator console sends with each call).")]
@@ -272,8 +274,8 @@ def rebuild(
 
     Also how to move to Neo4j: regulink graph rebuild --graph neo4j://neo4j.internal:7687
     """
-    from gateway.server.projection import rebuild as graph_rebuild
     from gateway.ledger.stores import open_store
+    from gateway.server.projection import rebuild as graph_rebuild
     from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
     from graph.store import GraphStore
 

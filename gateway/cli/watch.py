@@ -13,9 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from gateway import errors
-from gateway.server import config
 from gateway.cli.common import As, Target, TlsDir, console, fail, out
 from gateway.sdk.client import AsyncClient, TlsFiles
+from gateway.server import config
 from graph.visibility import NAMES as TLP_NAMES
 from regulink.v1 import watch_pb2 as wpb
 
@@ -79,7 +79,8 @@ def add(
     Nothing tells whether it exists: a watch on something your agency may not see behaves as a
     watch on something absent (docs/visibility.md).
 
-    Example: regulink watch add --key wallet:ETH:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed --label "case 12" --as npa-cyber
+    Example:
+    regulink watch add --key wallet:ETH:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed --label "case 12" --as npa-cyber
     """
     chosen = [r for r in (key is not None and wpb.KeyRule(key=key),
                           name is not None and wpb.NameRule(name=name, min_score=min_score, types=entity_type or []),
@@ -155,7 +156,8 @@ def alerts(
     A withdrawn alert (its record retracted, superseded or replaced by a new version) comes again,
     marked WITHDRAWN, when that happens. Keep the last position you handled and pass it as --after.
 
-    Example: regulink alerts --follow --as npa-cyber   (triage: regulink alerts --ack 7 --confirm --note "seen" --as npa-cyber)
+    Example: regulink alerts --follow --as npa-cyber
+    (triage: regulink alerts --ack 7 --confirm --note "seen" --as npa-cyber)
     """
     if ack is not None:
         acknowledge(ack, as_agency, confirm, dismiss, note, target, tls_dir, as_json)

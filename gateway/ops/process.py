@@ -34,7 +34,8 @@ async def start(data_dir: Path, *args: str, stderr=None, timeout: float = 60, pr
     `preexec_fn` runs in the child before it starts (fault tests use it to set resource limits).
     """
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli.main", "serve", "--data-dir", str(data_dir), "--listen", "127.0.0.1:0", *args,
+        sys.executable, "-m", "gateway.cli.main", "serve", "--data-dir", str(data_dir),
+        "--listen", "127.0.0.1:0", *args,
         stdout=asyncio.subprocess.PIPE, stderr=stderr, preexec_fn=preexec_fn,
     )
     while True:

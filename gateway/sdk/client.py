@@ -24,11 +24,11 @@ from google.rpc import code_pb2, error_details_pb2
 from grpc_status import rpc_status
 
 from gateway import dsse, errors, keys, recipients
-from gateway.sdk import receipts
-from gateway.ops.devca import client_paths
 from gateway.ledger import verify
-from gateway.ledger.hashing import commitment_leaf_hash
 from gateway.ledger.checkpoint import TreeHead
+from gateway.ledger.hashing import commitment_leaf_hash
+from gateway.ops.devca import client_paths
+from gateway.sdk import receipts
 from regulink.v1 import (
     envelope_pb2,
     exchange_pb2,
@@ -289,7 +289,8 @@ class AsyncClient:
         except grpc.aio.AioRpcError as exc:
             raise error_from_rpc(exc) from None
 
-    async def subscribe(self, from_index: int = 0, *, stop_at_end: bool = False) -> AsyncIterator[exchange_pb2.LogEntry]:
+    async def subscribe(self, from_index: int = 0, *,
+                        stop_at_end: bool = False) -> AsyncIterator[exchange_pb2.LogEntry]:
         call = self.exchange.Subscribe(exchange_pb2.SubscribeRequest(from_index=from_index, stop_at_end=stop_at_end))
         try:
             async for response in call:

@@ -35,10 +35,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from google.protobuf import json_format
 
 from gateway import dsse, errors, keys
-from gateway.sdk.client import AsyncClient
 from gateway.ledger import verify
 from gateway.ledger.checkpoint import CheckpointError, TreeHead
 from gateway.ledger.hashing import commitment_leaf_hash
+from gateway.sdk.client import AsyncClient
 from gateway.sdk.receipts import canonical_envelope, verify_tree_head
 from regulink.v1 import exchange_pb2, records_pb2, registry_pb2, transparency_pb2
 

@@ -27,7 +27,8 @@ def canonical_envelope(envelope: envelope_pb2.Envelope | bytes) -> bytes:
     return copy.SerializeToString(deterministic=True)
 
 
-def verify_tree_head(sth: transparency_pb2.SignedTreeHead, log_key: Ed25519PublicKey, origin: str | None = None) -> TreeHead:
+def verify_tree_head(sth: transparency_pb2.SignedTreeHead, log_key: Ed25519PublicKey,
+                     origin: str | None = None) -> TreeHead:
     """The head the note states, after checking the signature and that the fields agree with it."""
     if sth.key_id != keys.key_id(log_key):
         raise CheckpointError(f"the tree head is signed by key {sth.key_id[:16]}…, not the pinned log key")

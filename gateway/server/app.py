@@ -15,26 +15,25 @@ from gateway.ops import datadir, devca
 from gateway.server import logs, roles
 from gateway.server.admission import identity
 from gateway.server.admission.admit import Limits
+from gateway.server.admission.workers import Verifier, worker_count
 from gateway.server.alerts.engine import Alerting
-from gateway.server.limits import AgencyLimits
 from gateway.server.audit import AuditLog
 from gateway.server.config import Settings
+from gateway.server.limits import AgencyLimits
 from gateway.server.metrics import Metrics
+from gateway.server.projection.graphdb import GraphWatch
+from gateway.server.projection.supervisor import Projection
 from gateway.server.registry_pg import open_registry
+from gateway.server.rpc import add_service
 from gateway.server.services.exchange import ExchangeService
 from gateway.server.services.export import ExportService
 from gateway.server.services.query import QueryService
 from gateway.server.services.registry import RegistryService
 from gateway.server.services.transparency import TransparencyService
 from gateway.server.services.watch import WatchService
-from gateway.server.rpc import add_service
-from gateway.server.projection.graphdb import GraphWatch
-from gateway.server.projection.supervisor import Projection
-from gateway.server.admission.workers import Verifier, worker_count
 from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
 from graph.store import GraphStore
-from regulink.v1 import exchange_pb2, export_pb2, query_pb2, registry_pb2, transparency_pb2
-from regulink.v1 import watch_pb2
+from regulink.v1 import exchange_pb2, export_pb2, query_pb2, registry_pb2, transparency_pb2, watch_pb2
 
 log = logging.getLogger("regulink.gateway")
 

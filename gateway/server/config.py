@@ -129,7 +129,8 @@ class Settings:
                                                                                  "neo4j+s://")):
             raise ConfigError("graph must be embedded, none, or a bolt:// / neo4j:// URI")
         if self.agency_rate < 0 or self.agency_burst < 1 or self.agency_max_streams < 0:
-            raise ConfigError("agency_rate and agency_max_streams must be 0 (no limit) or more, agency_burst at least 1")
+            raise ConfigError("agency_rate and agency_max_streams must be 0 (no limit) or more, "
+                              "agency_burst at least 1")
         if self.projection_stuck_seconds < 1:
             raise ConfigError("projection_stuck_seconds must be at least 1")
         if self.role not in ("writer", "query"):

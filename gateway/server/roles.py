@@ -22,14 +22,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from gateway import keys
-from gateway.server.config import Settings
 from gateway.errors import FailedPrecondition, RegulinkError
 from gateway.ledger.lease import WriterLease
 from gateway.ledger.log import Candidate, Ledger
 from gateway.ledger.pg_store import PgLedgerStore
 from gateway.ledger.reader import LogReader
-from gateway.ledger.store import LedgerStore
 from gateway.ledger.sequencer import Sequencer
+from gateway.ledger.store import LedgerStore
+from gateway.server.config import Settings
 
 T = TypeVar("T")
 log = logging.getLogger("regulink.gateway")

@@ -16,15 +16,15 @@ import time
 from typing import Any
 
 import grpc
-from google.protobuf import any_pb2, message_factory
+from google.protobuf import message_factory
 from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from gateway.server import logs
 from gateway.errors import AlreadyExists, InvalidArgument, RegulinkError
-from gateway.server.projection.graphdb import as_unavailable
+from gateway.server import logs
 from gateway.server.metrics import Metrics, code_name
+from gateway.server.projection.graphdb import as_unavailable
 from regulink.v1 import exchange_pb2
 
 log = logging.getLogger("regulink.gateway")

@@ -31,8 +31,8 @@ Links: relationship, relationship_type = the link type in lower case with hyphen
 seen and created_by_ref = the identity of the agency whose record asserted them first (every
 agency is an identity object in the bundle). Each object has object_marking_refs = its own
 TLP 2.0 marking (the OASIS-published marking-definition objects of the levels used, included
-with their extension-definition as published, at the head of the bundle). A report object closes the bundle: name = title,
-description = the TLP statement, created_by_ref = the viewer, marked with the export's
+with their extension-definition as published, at the head of the bundle). A report object
+closes the bundle: name = title, description = the TLP statement, created_by_ref = the viewer, marked with the export's
 marking (the most restrictive inside), object_refs = everything exported.
 
 Ids are deterministic: SDOs and relationships uuid5 over the graph key / edge id in regulink's
@@ -202,7 +202,8 @@ class _Bundle:
         """The creator identity of an element (the agency that asserted it first); notes every agency."""
         for source in sources:
             seen = self.agencies.setdefault(source["agency"], [source["seen_ms"], source["seen_ms"], tlp])
-            seen[0], seen[1], seen[2] = min(seen[0], source["seen_ms"]), max(seen[1], source["seen_ms"]), min(seen[2], tlp)
+            seen[0], seen[1] = min(seen[0], source["seen_ms"]), max(seen[1], source["seen_ms"])
+            seen[2] = min(seen[2], tlp)
         first = min(sources, key=lambda s: (s["seen_ms"], s["agency"]))
         return agency_id(first["agency"])
 

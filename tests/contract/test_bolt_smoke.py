@@ -18,7 +18,8 @@ import neo4j.exceptions
 import pytest
 
 from graph import dialect, embedded
-from graph.embedded import PASSWORD_FILE, EmbeddedArcadeDB, free_loopback_port as free_port
+from graph.embedded import PASSWORD_FILE, EmbeddedArcadeDB
+from graph.embedded import free_loopback_port as free_port
 
 from .conftest import GraphBackend, Scratch
 

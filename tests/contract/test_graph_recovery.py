@@ -11,8 +11,9 @@ import hashlib
 
 import pytest
 
-from gateway.server.projection import rebuild as graph_rebuild, worker as projection_worker
 from gateway.ledger.store import Entry
+from gateway.server.projection import rebuild as graph_rebuild
+from gateway.server.projection import worker as projection_worker
 from graph.projector import LedgerItem, Projector
 from regulink.v1 import envelope_pb2, records_pb2
 from tests.contract.graphgen import Generator

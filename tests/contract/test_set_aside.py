@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from gateway.server.projection import worker as projection_worker
 from gateway.ledger.store import Entry
+from gateway.server.projection import worker as projection_worker
 from graph.projector import LedgerItem
 from regulink.v1 import envelope_pb2, records_pb2
 from tests.contract.graphgen import Generator

@@ -15,8 +15,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway import keys
 from gateway.ops import devca
-from gateway.server import config
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
+from gateway.server import config
 from gateway.server.app import Gateway
 from regulink.v1 import records_pb2
 

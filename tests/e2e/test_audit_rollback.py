@@ -17,11 +17,11 @@ import pytest
 from google.protobuf import json_format
 
 from gateway import keys
+from gateway.ledger import checkpoint
+from gateway.ledger.verify import ProofError
 from gateway.ops import process
 from gateway.sdk import monitor
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
-from gateway.ledger import checkpoint
-from gateway.ledger.verify import ProofError
 from gateway.sdk.monitor import EXIT_INCONSISTENT
 from regulink.v1 import transparency_pb2
 from tests.e2e.conftest import make_record

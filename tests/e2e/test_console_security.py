@@ -23,8 +23,19 @@ from cryptography.x509.oid import NameOID
 from gateway import keys
 from gateway.console.access import add_user
 from regulink.v1 import records_pb2
-from tests.e2e.consolekit import (ConsoleProcess, add_by_search, browser, canvas_keys, open_console, org, push,
-                                  record, select, wallet_address, wallet_entity)
+from tests.e2e.consolekit import (
+    ConsoleProcess,
+    add_by_search,
+    browser,
+    canvas_keys,
+    open_console,
+    org,
+    push,
+    record,
+    select,
+    wallet_address,
+    wallet_entity,
+)
 
 pytestmark = pytest.mark.slow
 TAG = secrets.token_hex(3)

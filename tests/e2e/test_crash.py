@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from gateway import keys
+from gateway.errors import AlreadyExists
 from gateway.ops import devca, process
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
-from gateway.errors import AlreadyExists
 from gateway.server.registry import Registry
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import make_record

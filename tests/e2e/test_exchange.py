@@ -10,9 +10,9 @@ import pytest
 from google.rpc import code_pb2
 
 from gateway import dsse, errors, keys
+from gateway.ledger.verify import ProofError
 from gateway.ops import devca
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
-from gateway.ledger.verify import ProofError
 from regulink.v1 import exchange_pb2, records_pb2
 from tests.e2e.conftest import make_record, signed
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.server import config
 from gateway.ledger.pg_store import PgLedgerStore
+from gateway.server import config
 from tests.e2e.conftest import gateway_env
 from tests.e2e.test_exchange import *  # noqa: F403  (collected again: the same tests on PostgreSQL)
 from tests.e2e.test_transparency import *  # noqa: F403

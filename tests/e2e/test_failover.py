@@ -93,7 +93,7 @@ async def test_acknowledged_records_survive_the_loss_of_the_primary(tmp_path):
         await client.close()
 
         # Whatever was not acknowledged is sent again until it is, to the gateway as it is now.
-        for attempt in range(60):
+        for _ in range(60):
             if gateway.process.returncode is not None:
                 assert gateway.process.returncode == 1  # fenced: stopped on purpose, to be restarted
                 gateway = await process.start(tmp_path, *args, stderr=errlog)

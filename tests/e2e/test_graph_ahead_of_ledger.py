@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from gateway.server import config
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
+from gateway.server import config
 from gateway.server.app import Gateway
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import gateway_env, make_record, signed

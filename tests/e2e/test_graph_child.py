@@ -14,8 +14,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway import errors
 from gateway.server import config
-from gateway.server.projection import graphdb as graph_watch
 from gateway.server.app import GRAPH_STORE
+from gateway.server.projection import graphdb as graph_watch
 from graph.store import GraphStore
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import gateway_env, make_record, signed

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway import errors
+from gateway.sdk.client import sign_record
 from gateway.server import config
 from gateway.server.app import FRESHNESS
-from gateway.sdk.client import sign_record
 from graph.embedded import EmbeddedArcadeDB, free_loopback_port
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import gateway_env, make_record

@@ -20,8 +20,8 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from gateway import errors
 from gateway.ops import devca
-from gateway.server import config
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
+from gateway.server import config
 from tests.e2e.conftest import gateway_env, make_record
 from tests.unit.test_unknown_fields import nested_identifier
 

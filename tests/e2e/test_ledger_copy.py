@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from gateway import keys
-from gateway.server.admission.admit import Limits, admit
-from gateway.sdk.client import sign_record
 from gateway.ledger import integrity, verify
 from gateway.ledger.lease import WriterLease
 from gateway.ledger.log import Ledger
 from gateway.ledger.pg_store import PgLedgerStore
 from gateway.ledger.store import LedgerStore
+from gateway.sdk.client import sign_record
+from gateway.server.admission.admit import Limits, admit
 from gateway.server.registry import Registry
 from gateway.server.registry_pg import open_registry
 from tests.e2e.conftest import make_record

@@ -19,10 +19,10 @@ import sys
 import pytest
 
 from gateway import errors
-from gateway.ops import process
-from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from gateway.cli.ledger import EXIT_DAMAGED
+from gateway.ops import process
 from gateway.sdk import monitor
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from regulink.v1 import transparency_pb2
 from tests.e2e.conftest import make_record
 from tests.e2e.test_cli import regulink

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from gateway import errors
-from gateway.server import config
 from gateway.sdk.client import sign_record
+from gateway.server import config
 from regulink.v1 import exchange_pb2
 from tests.e2e.conftest import gateway_env, make_record
 

@@ -15,8 +15,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway import errors, keys
-from gateway.server import config, logs
 from gateway.sdk.client import sign_record
+from gateway.server import config, logs
 from regulink.v1 import export_pb2, query_pb2, records_pb2
 from tests.e2e.conftest import Env, gateway_env, make_record, projected, signed
 

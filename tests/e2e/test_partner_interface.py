@@ -6,10 +6,10 @@ from __future__ import annotations
 from grpc_reflection.v1alpha import reflection_pb2
 
 from gateway import keys
-from gateway.server import config
-from gateway.sdk.client import sign_record
 from gateway.ledger import checkpoint
 from gateway.ledger.hashing import empty_root
+from gateway.sdk.client import sign_record
+from gateway.server import config
 from tests.e2e.conftest import gateway_env, make_record
 
 

@@ -11,9 +11,9 @@ import sys
 import pytest
 
 from gateway.ops import process
+from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from gateway.server import config
 from gateway.server.admission import records
-from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from graph.embedded import EmbeddedArcadeDB
 from graph.store import GraphStore
 from regulink.v1 import exchange_pb2

@@ -14,9 +14,9 @@ import time
 import pytest
 
 from gateway import errors
-from gateway.server import config
-from gateway.sdk.client import AsyncClient
 from gateway.ledger.reader import LogReader
+from gateway.sdk.client import AsyncClient
+from gateway.server import config
 from gateway.server.app import Gateway
 from regulink.v1 import records_pb2
 from tests import pgcluster

@@ -15,8 +15,8 @@ import hashlib
 import pytest
 
 from gateway import errors, recipients
-from gateway.sdk.client import Sealed, sign_shared
 from gateway.ledger.verify import ProofError
+from gateway.sdk.client import Sealed, sign_shared
 from regulink.v1 import exchange_pb2
 from regulink.v1 import records_pb2 as pb
 from tests.e2e.conftest import AGENCIES, make_record, projected

@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from gateway.ledger.store import LedgerStore
 from gateway.ops import process
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
-from gateway.ledger.store import LedgerStore
 from graph.embedded import EmbeddedArcadeDB
 from graph.store import GraphStore
 from regulink.v1 import records_pb2

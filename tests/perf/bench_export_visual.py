@@ -71,11 +71,11 @@ def run() -> list[dict]:
         info = ExportInfo.for_subgraph(subgraph, "benchmark", "fsa-jp")
         scale = f"{len(subgraph.nodes) // 1000}k nodes / {len(subgraph.edges) // 1000}k edges"
         rows.append({"figure": f"layout (igraph FR grid), {scale} (median of {RUNS})",
-                     "value": _median(lambda: layout(subgraph)), "unit": "s", "goal": ""})
+                     "value": _median(lambda subgraph=subgraph: layout(subgraph)), "unit": "s", "goal": ""})
         for fmt in FORMATS_TIMED:
             sink = ByteCounter()
 
-            def write(fmt=fmt):
+            def write(fmt=fmt, subgraph=subgraph, info=info):
                 nonlocal sink
                 sink = ByteCounter()
                 FORMATS[fmt].writer(subgraph, info, sink)

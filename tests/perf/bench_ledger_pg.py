@@ -17,9 +17,9 @@ from pathlib import Path
 
 import grpc
 
+from gateway.ledger.migrate import copy_registry
 from gateway.ops import process
 from gateway.sdk.client import TlsFiles, sign_record
-from gateway.ledger.migrate import copy_registry
 from gateway.server.registry import Registry
 from gateway.server.registry_pg import open_registry
 from regulink.v1 import exchange_pb2, exchange_pb2_grpc

@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 from gateway import keys
-from gateway.sdk.client import sign_record
 from gateway.ledger import integrity
 from gateway.ledger.log import Candidate, Ledger
 from gateway.ledger.store import LedgerStore
+from gateway.sdk.client import sign_record
 from gateway.sdk.receipts import canonical_envelope
 from gateway.server.registry import Registry
 from tests.e2e.conftest import make_record

@@ -119,7 +119,7 @@ async def idle_latency(clients: dict[str, AsyncClient], signing) -> list[float]:
     arrivals: asyncio.Queue = asyncio.Queue()
 
     async def follow() -> None:
-        async for event in clients["npa-cyber"].alerts(follow=True):
+        async for _ in clients["npa-cyber"].alerts(follow=True):
             arrivals.put_nowait(time.perf_counter())
 
     following = asyncio.create_task(follow())

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.server import config
 from gateway.ledger.pg_store import redact
+from gateway.server import config
 
 
 def test_sqlite_is_the_default_and_a_path_or_sqlite_url_names_the_file(tmp_path):

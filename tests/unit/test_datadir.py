@@ -9,9 +9,9 @@ import stat
 import pytest
 
 from gateway import db, keys
+from gateway.ledger.store import LedgerStore
 from gateway.ops import datadir
 from gateway.server.audit import AuditLog
-from gateway.ledger.store import LedgerStore
 from gateway.server.registry import Registry
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gateway import keys
-from gateway.server.admission.admit import Limits, admit
-from gateway.sdk.client import sign_record
 from gateway.dsse import CASE_RECORD_TYPE, sign
 from gateway.errors import RegulinkError
+from gateway.sdk.client import sign_record
+from gateway.server.admission.admit import Limits, admit
 from gateway.server.registry import Registry
 from gateway.server.rpc import Malformed, _lenient
 from regulink.v1 import envelope_pb2, records_pb2

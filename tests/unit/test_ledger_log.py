@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import sqlite3
 
 import pytest
 
@@ -113,7 +114,7 @@ def test_a_failed_batch_leaves_nothing_behind(tmp_path):
     head = store.latest_tree_head()
     entry = store.entry(0)
     clash = type(entry)(**{**entry.__dict__, "log_index": 1, "record_id": "b"})
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.IntegrityError):
         store.append([clash], [(0, 1, bytes(32))], head)  # the head of size 1 exists: the insert fails last
     assert store.size() == 1 and store.entry(1) is None
     assert store._conn.execute("SELECT COUNT(*) FROM nodes WHERE level = 0").fetchone()[0] == 1

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from gateway.server import logs
 from gateway.errors import BadSignature, NotFound
+from gateway.server import logs
 from gateway.server.metrics import code_name, reason_label
 
 

@@ -10,9 +10,9 @@ import hashlib
 import pytest
 
 from gateway import errors, keys
-from gateway.sdk import monitor
 from gateway.ledger import checkpoint, proof
 from gateway.ledger.hashing import leaf_hash
+from gateway.sdk import monitor
 from regulink.v1 import transparency_pb2
 
 ORIGIN = "monitor.test/log"

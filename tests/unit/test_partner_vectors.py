@@ -96,8 +96,8 @@ def vectors() -> dict:
             "log_public_key": keys.raw_public_key(log_key).hex(),
             "log_keyid": keys.key_id(log_key),
             "leaves": [leaf.hex() for leaf in leaves],
-            "leaves_text": f"leaf i (0-based) = leaf_hash of envelope EX-{{i+1}} (as 'envelope', record_id changed) "
-                           f"with nonce 32 bytes of value i+1",
+            "leaves_text": "leaf i (0-based) = leaf_hash of envelope EX-{i+1} (as 'envelope', record_id changed) "
+                           "with nonce 32 bytes of value i+1",
             "tree_size": LOG_SIZE,
             "root_hash": root.hex(),
             "note_text": note.decode(),

@@ -8,9 +8,9 @@ import pytest
 from google.protobuf.internal import api_implementation
 
 from gateway import keys
-from gateway.server.admission.admit import Limits, admit, parse_record, refuse_unknown_fields
-from gateway.sdk.client import sign_record
 from gateway.errors import InvalidArgument
+from gateway.sdk.client import sign_record
+from gateway.server.admission.admit import Limits, admit, parse_record, refuse_unknown_fields
 from gateway.server.registry import Registry
 from regulink.v1 import records_pb2
 from tests.e2e.conftest import make_record

@@ -85,7 +85,8 @@ def _recipients(record: records_pb2.CaseRecord, disclosure: exchange_pb2.Disclos
     problems = recipients.disclosure_problems(record, disclosure)
     for i, recipient in enumerate(disclosure.recipients):
         if recipient.agency_id not in registry.agencies:
-            problems.append((f"disclosure.recipients[{i}].agency_id", f"agency {recipient.agency_id!r} is not registered"))
+            problems.append((f"disclosure.recipients[{i}].agency_id",
+                             f"agency {recipient.agency_id!r} is not registered"))
     if problems:
         field, why = problems[0]
         raise InvalidArgument(why, field=field)

@@ -12,8 +12,19 @@ from gateway import recipients
 from gateway.errors import FieldViolation, RecordInvalid
 from gateway.server.registry import Snapshot
 from graph.rules import (  # the one rulebook, shared with the connectors
-    ENTITY_REF, FUTURE_SKEW_SECONDS, MAX_ALIASES, MAX_ATTRIBUTES, MAX_ENTITIES, MAX_IDENTIFIERS,
-    MAX_LINKS, MAX_ROLES, MAX_SCHEME, MAX_SUMMARY, MAX_TEXT, RECORD_ID, identifier_problem,
+    ENTITY_REF,
+    FUTURE_SKEW_SECONDS,
+    MAX_ALIASES,
+    MAX_ATTRIBUTES,
+    MAX_ENTITIES,
+    MAX_IDENTIFIERS,
+    MAX_LINKS,
+    MAX_ROLES,
+    MAX_SCHEME,
+    MAX_SUMMARY,
+    MAX_TEXT,
+    RECORD_ID,
+    identifier_problem,
 )
 from regulink.v1 import records_pb2
 

@@ -19,12 +19,12 @@ from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
-from gateway.ops import parent_death
-from gateway.server.admission.admit import Limits, admit
 from google.protobuf.message import DecodeError
 
 from gateway.errors import InvalidArgument, RegulinkError
 from gateway.ledger.log import Candidate
+from gateway.ops import parent_death
+from gateway.server.admission.admit import Limits, admit
 from gateway.server.registry import Registry, Snapshot
 from gateway.server.registry_pg import open_registry
 from gateway.server.rpc import Malformed

@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.errors import Unavailable
+from gateway.server.alerts.store import Cause, NewAlert, StoredWatch, WatchStore, Withdrawal
 from gateway.server.projection.worker import ledger_items
 from gateway.server.services.query import investigator_for, subgraph_message
-from gateway.server.alerts.store import Cause, NewAlert, StoredWatch, Withdrawal, WatchStore
 from graph import watchgraph
 from graph.project import Contribution, contribution
 from graph.projector import LedgerItem, record_key
@@ -484,7 +484,8 @@ class Alerting:
             announced |= {f"{author}|{k}" for k in keys}
             states[watch.ref] = {"announced": sorted(announced)}
             record = candidate.item.record
-            summary = (f"{author} ({kinds.get(author, 'other')}) reports {len(keys)} node{'s' if len(keys) > 1 else ''} "
+            summary = (f"{author} ({kinds.get(author, 'other')}) reports {len(keys)} "
+                       f"node{'s' if len(keys) > 1 else ''} "
                        f"you reported, in {author}/{record.record_id}: {', '.join(keys[:5])}"
                        f"{' …' if len(keys) > 5 else ''}")
             subgraph = Subgraph(nodes={k: seen[k] for k in keys}).settle()
@@ -496,7 +497,8 @@ class Alerting:
         with self._lock:
             withdrawals = self._withdrawals(batch)
             withdrawn = {(w.agency_id, w.alert_id) for w in withdrawals}
-            lost = [live for lives in self._live.values() for live in lives if (live.agency, live.alert_id) in withdrawn]
+            lost = [live for lives in self._live.values() for live in lives
+                    if (live.agency, live.alert_id) in withdrawn]
             for live in lost:  # what a withdrawn alert told is news again if it comes back
                 watch = self.index.watches.get((live.agency, live.watch))
                 if watch is None:
@@ -514,13 +516,14 @@ class Alerting:
                 alert.message.raised_at.GetCurrentTime()
                 alerts.append(NewAlert(alert.watch.agency, alert.watch.number, alert.message.SerializeToString(),
                                        list(alert.message.matched_keys),
-                                       [Cause(i.record.agency_id, i.record.record_id, i.log_index) for i in alert.causes]))
+                                       [Cause(i.record.agency_id, i.record.record_id, i.log_index)
+                                        for i in alert.causes]))
             woken = self.store.commit(batch.last, alerts, withdrawals, states)
             for key in list(self._live):
                 self._live[key] = [live for live in self._live[key] if (live.agency, live.alert_id) not in withdrawn]
                 if not self._live[key]:
                     del self._live[key]
-            for alert, new in zip(raised, alerts):
+            for new in alerts:
                 for cause in new.causes:
                     self._file(cause, _Live(cause.log_index, new.agency_id, new.alert_id, new.watch,
                                             tuple(new.matched), cause.record_agency))

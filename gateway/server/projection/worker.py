@@ -37,15 +37,15 @@ from collections.abc import Iterable
 import neo4j
 import orjson
 
-from gateway.ops import parent_death
-from gateway.server.projection import rebuild as graph_rebuild
-from gateway.server.admission.admit import parse_record
 from gateway.errors import RegulinkError
 from gateway.ledger.store import Entry, LedgerStore
 from gateway.ledger.stores import open_store
+from gateway.ops import parent_death
+from gateway.server import logs
+from gateway.server.admission.admit import parse_record
 from gateway.server.admission.records import limit_problem
 from gateway.server.admission.workers import BACKGROUND_NICENESS
-from gateway.server import logs
+from gateway.server.projection import rebuild as graph_rebuild
 from graph.embedded import BoltEndpoint
 from graph.projector import LedgerItem, Projector
 from graph.store import GraphStore, WriteBatch
@@ -96,7 +96,8 @@ class Follower:
     def __init__(self, ledger: LedgerStore, store: GraphStore, report, *, exclusive: bool = False) -> None:
         self.ledger = ledger
         self.store = store
-        self.exclusive = exclusive  # the graph is this gateway's alone (embedded): see gateway.server.projection.rebuild
+        # The graph is this gateway's alone (embedded): see gateway.server.projection.rebuild.
+        self.exclusive = exclusive
         self.owner = graph_rebuild.owner_name("the gateway's projector")
         self.rebuilding: str | None = None  # why the graph was emptied, until it has caught up again
         self.projector = Projector(store, keep=KEEP)

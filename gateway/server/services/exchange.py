@@ -8,8 +8,8 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from gateway.server.admission.admit import admit, parse_record
 from gateway.errors import InvalidArgument, RegulinkError
+from gateway.server.admission.admit import admit, parse_record
 from gateway.server.admission.identity import caller_agency
 from gateway.server.metrics import UNKNOWN_AGENCY, reason_label
 from gateway.server.rpc import to_rejection

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gateway.server.audit import investigator_name
 from gateway.errors import InvalidArgument, NotFound
 from gateway.server.admission.identity import caller_agency
+from gateway.server.audit import investigator_name
 from gateway.server.services import query as q
 from graph import export as exports
 from graph.investigate import MAX_CASE_NODES, MAX_NODES, Investigator, Window
@@ -130,7 +130,8 @@ class ExportService:
     @staticmethod
     def _check(request: pb.ExportRequest) -> tuple[str, dict]:
         if request.format not in exports.FORMATS:
-            raise InvalidArgument(f"unknown format {request.format[:40]!r}; known: {', '.join(sorted(exports.FORMATS))}",
+            raise InvalidArgument(f"unknown format {request.format[:40]!r}; "
+                                  f"known: {', '.join(sorted(exports.FORMATS))}",
                                   field="format")
         if request.WhichOneof("selection") is None:
             raise InvalidArgument("say what to export: neighbourhood, paths, operators_near, community, "
@@ -161,7 +162,8 @@ class ExportService:
         elif selection == "paths":
             r = request.paths
             if not r.from_key or not r.to_key:
-                raise InvalidArgument("both ends are required", field="paths.to_key" if r.from_key else "paths.from_key")
+                raise InvalidArgument("both ends are required",
+                                      field="paths.to_key" if r.from_key else "paths.from_key")
             _, subgraph = await investigator.paths(r.from_key, r.to_key, caller,
                                                    max_hops=q.check_hops(r.max_hops, 6, 8, "paths.max_hops"),
                                                    all_shortest=r.all_shortest)

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gateway.server.audit import investigator_name
 from gateway.errors import InvalidArgument, NotFound, Unavailable
 from gateway.server.admission.identity import caller_agency
+from gateway.server.audit import investigator_name
 from graph import schema
 from graph.investigate import ANALYSIS_NODES, MAX_NODES, NEIGHBOURHOOD_NODES, Investigator, Window
 from graph.view import EdgeView, NodeView, Subgraph
@@ -281,7 +281,8 @@ class QueryService:
     @audited
     async def Analyze(self, request: pb.AnalyzeRequest, caller: str):
         communities, ranking, subgraph = await self.investigator.analyze(
-            request.key, caller, hops=check_hops(request.hops, 2, 4), node_limit=check_node_limit(request.node_limit, ANALYSIS_NODES))
+            request.key, caller, hops=check_hops(request.hops, 2, 4),
+            node_limit=check_node_limit(request.node_limit, ANALYSIS_NODES))
         if not subgraph.nodes:
             raise self._not_found(request.key)
         return pb.AnalyzeResponse(

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gateway.server import registry as reg
 from gateway.errors import NotFound
+from gateway.server import registry as reg
 from gateway.server.admission.identity import caller_agency
 from regulink.v1 import registry_pb2 as pb
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gateway.server.admission.identity import caller_agency
 from gateway.ledger.log import signed_head_message
+from gateway.server.admission.identity import caller_agency
 from regulink.v1 import transparency_pb2 as pb
 
 if TYPE_CHECKING:

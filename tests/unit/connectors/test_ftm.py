@@ -138,9 +138,9 @@ def test_donor_addresses_are_linked():
     entities = plain(DONATIONS)
     with_address = [e for e in entities if e["properties"].get("addressEntity")]
     records, _, _, _ = run("ftm", DONATIONS)
-    for entity in with_address:
-        located = [k for k in records[f"ftm:{entity['id']}"].links if k.type == pb.LINK_TYPE_LOCATED_AT]
-        assert len(located) == len(entity["properties"]["addressEntity"])
+    for item in with_address:
+        located = [k for k in records[f"ftm:{item['id']}"].links if k.type == pb.LINK_TYPE_LOCATED_AT]
+        assert len(located) == len(item["properties"]["addressEntity"])
 
 
 # Properties whose values become names, roles or links rather than attributes.

@@ -35,7 +35,7 @@ def test_bundle_objects_match_json_load(tmp_path_factory, monkeypatch_session, o
     items = read(tmp_path_factory.mktemp("j"), text, chunk, monkeypatch_session)
     assert [obj for _, obj in items] == objects
     lines = text.split("\n")
-    for line, obj in items:  # each object starts on the line reported
+    for line, _ in items:  # each object starts on the line reported
         assert lines[line - 1].lstrip().startswith("{")
 
 

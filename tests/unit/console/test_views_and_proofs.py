@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from gateway.server import audit
 from gateway.console import api, proofs, views
 from gateway.ledger.verify import ProofError
+from gateway.server import audit
 from graph import export as graph_export
 from graph.view import EdgeView, NodeView, Subgraph
 from regulink.v1 import exchange_pb2, query_pb2, records_pb2

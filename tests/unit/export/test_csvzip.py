@@ -7,7 +7,7 @@ import io
 import zipfile
 
 from graph.export import csvzip, meta
-from tests.unit.export.conftest import export_bytes, expected_flat, info_for, operator_network, random_subgraph
+from tests.unit.export.conftest import expected_flat, export_bytes, info_for, operator_network, random_subgraph
 
 
 def read(data: bytes) -> tuple[zipfile.ZipFile, list[dict], list[dict]]:

@@ -50,7 +50,7 @@ def test_node_link_reads_back():
     assert {(s, k) for s, _, k in graph.edges(keys=True)} == {(e.source, meta.edge_id(e)) for e in network.edges.values()}
     for key, node in network.nodes.items():
         assert graph.nodes[key] == meta.node_fields(node)
-    for s, t, k, d in graph.edges(keys=True, data=True):
+    for s, t, _, d in graph.edges(keys=True, data=True):
         assert d == meta.edge_fields(network.edges[(s, d["type"], t)])
     assert graph.graph["tlp"] == meta.tlp_name(network.tlp)
     assert graph.graph["tlp_statement"] == meta.tlp_statement(network.tlp)

@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 
 from graph.export import meta
-from tests.unit.export.conftest import edge, export_bytes, expected_flat, info_for, operator_network, random_subgraph
+from tests.unit.export.conftest import edge, expected_flat, export_bytes, info_for, operator_network, random_subgraph
 
 READ = {"graphml": nx.read_graphml, "gexf": nx.read_gexf}
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from gateway import keys
-from gateway.server.admission.admit import Limits, admit
-from gateway.sdk.client import sign_record
 from gateway.errors import DataLoss
 from gateway.ledger import integrity
 from gateway.ledger.hashing import mth
 from gateway.ledger.log import Ledger
 from gateway.ledger.store import LedgerStore
+from gateway.sdk.client import sign_record
+from gateway.server.admission.admit import Limits, admit
 from gateway.server.registry import Registry
 from tests.e2e.conftest import make_record
 

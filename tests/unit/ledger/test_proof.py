@@ -47,14 +47,14 @@ def test_rfc_example_seven_leaves() -> None:
     a, b, c, dd, e, f, d6 = d
     g, h, i = node_hash(a, b), node_hash(c, dd), node_hash(e, f)
     j = d6
-    k, l = node_hash(g, h), node_hash(i, j)
-    assert root(tree, 7) == node_hash(k, l)
-    assert inclusion_proof(tree, 0, 7) == [b, h, l]
-    assert inclusion_proof(tree, 3, 7) == [c, g, l]
+    k, m = node_hash(g, h), node_hash(i, j)
+    assert root(tree, 7) == node_hash(k, m)
+    assert inclusion_proof(tree, 0, 7) == [b, h, m]
+    assert inclusion_proof(tree, 3, 7) == [c, g, m]
     assert inclusion_proof(tree, 4, 7) == [f, j, k]
     assert inclusion_proof(tree, 6, 7) == [i, k]
-    assert consistency_proof(tree, 3, 7) == [c, dd, g, l]
-    assert consistency_proof(tree, 4, 7) == [l]
+    assert consistency_proof(tree, 3, 7) == [c, dd, g, m]
+    assert consistency_proof(tree, 4, 7) == [m]
     assert consistency_proof(tree, 6, 7) == [i, j, k]
 
 

@@ -1,7 +1,8 @@
 """The authority identifier: CC-NAME with an ISO 3166 country or a supranational prefix."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from graph import resolve
 from graph.project import identifier_key
