@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BUF    := node_modules/.bin/buf
 
-.PHONY: demo test bench lint proto soak clean help
+.PHONY: demo test bench lint proto soak clean help cli-docs
 
 help:
 	@echo "make demo   - start a gateway, three agencies push signed records, verify receipts and proofs"
@@ -12,6 +12,7 @@ help:
 	@echo "make bench  - benchmarks in tests/perf (not part of the test run)"
 	@echo "make lint   - buf lint of proto/"
 	@echo "make proto  - regenerate the Python code of proto/regulink/v1"
+	@echo "make cli-docs - regenerate docs/cli.md from the CLI's help"
 	@echo "make soak   - 10 kill -9 trials in the middle of a 10,000-record stream, and a PostgreSQL failover in one"
 
 $(VENV)/.installed: pyproject.toml
@@ -38,6 +39,9 @@ lint: $(BUF)
 
 proto: $(VENV)/.installed
 	$(PY) proto/generate.py
+
+cli-docs: $(VENV)/.installed
+	$(PY) -m tests.unit.test_cli_docs
 
 soak: $(VENV)/.installed
 	REGULINK_CRASH_TRIALS=10 REGULINK_CRASH_RECORDS=10000 $(PY) -m pytest -q tests/e2e/test_crash.py
