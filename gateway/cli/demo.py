@@ -20,10 +20,10 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway import keys
-from gateway.cli.main import read_records
 from gateway.ops import devca, process
 from gateway.sdk import receipts
 from gateway.sdk.client import AsyncClient, TlsFiles, envelope_of, sign_for
+from gateway.sdk.record_files import read_records
 from gateway.server.registry import Registry
 from graph.visibility import NAMES
 from regulink.v1 import exchange_pb2, export_pb2, query_pb2

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -40,9 +39,10 @@ from gateway.ledger.verify import ProofError
 from gateway.ops import devca
 from gateway.sdk import receipts
 from gateway.sdk.client import AsyncClient, TlsFiles, envelope_of, sign_for
+from gateway.sdk.record_files import RecordFileError, read_records
 from gateway.server import config
 from gateway.server.registry import KINDS, Registry
-from regulink.v1 import exchange_pb2, records_pb2
+from regulink.v1 import exchange_pb2
 
 app = typer.Typer(
     help="regulink: share signed case records about crypto-asset entities between regulators, "
@@ -295,36 +295,6 @@ def keygen(
     console.print(f"private key {private}, public key {public}; give the public key to the gateway operator")
 
 
-def read_records(path: Path, agency_id: str) -> Iterator[tuple[int, records_pb2.CaseRecord]]:
-    """CaseRecords in proto JSON: one per line (.jsonl) or a list / one object (.json)."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".jsonl":
-        items = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-        objects = []
-        for n, line in items:
-            try:
-                objects.append((n, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                fail(f"{path}:{n}: not JSON ({exc.msg})")
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            fail(f"{path}:{exc.lineno}: not JSON ({exc.msg})")
-        objects = list(enumerate(data if isinstance(data, list) else [data], 1))
-    for n, obj in objects:
-        record = records_pb2.CaseRecord()
-        try:
-            json_format.ParseDict(obj, record)
-        except json_format.ParseError as exc:
-            fail(f"{path}:{n}: not a CaseRecord: {exc}")
-        record.agency_id = record.agency_id or agency_id
-        if not record.HasField("issued_at"):
-            record.issued_at.GetCurrentTime()
-        record.version = record.version or 1
-        yield n, record
-
-
 @app.command(rich_help_panel="Partner")
 def push(
     file: Annotated[Path, typer.Argument(help="CaseRecords as proto JSON: .jsonl (one per line) or .json.")],
@@ -345,7 +315,10 @@ def push(
         if not path.exists():
             fail(f"missing {path}; the operator makes client certificates with `regulink dev-ca {as_agency}`")
     signers = [keys.load_private_key(key), *(keys.load_private_key(p) for p in cosign or [])]
-    records = list(read_records(file, as_agency))
+    try:
+        records = list(read_records(file, as_agency))
+    except RecordFileError as exc:
+        fail(str(exc))
     envelopes = [sign_for(r, signers) for _, r in records]
     receipts_path = receipts_out or file.with_suffix(file.suffix + ".receipts.jsonl")
     counts = {"accepted": 0, "rejected": 0}

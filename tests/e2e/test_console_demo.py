@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from gateway.cli import demo
-from gateway.cli.main import read_records
 from gateway.ops import process
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_for
+from gateway.sdk.record_files import read_records
 from tests.e2e.consolekit import ConsoleProcess, add_by_search, browser, open_console, select
 
 pytestmark = pytest.mark.slow

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from gateway import errors
-from gateway.cli.main import read_records
 from gateway.sdk.client import sign_record
+from gateway.sdk.record_files import read_records
 from gateway.server.audit import AuditLog
 from regulink.v1 import records_pb2
 from tests.e2e.conftest import projected, signed
