@@ -10,6 +10,7 @@ with its reason.
 from __future__ import annotations
 
 import csv
+import gzip
 import os
 import re
 import shutil
@@ -28,14 +29,16 @@ from graph.investigate import identifier_keys
 from graph.project import contribution, identifier_key
 from regulink.v1 import records_pb2 as pb
 
-from .helpers import DATA, REALDATA, entity, identifiers, links, run
+from .helpers import DATA, entity, identifiers, links, run
 
 SAMPLE = DATA / "ofac"
 QUIRKS = DATA / "ofac" / "quirks"
 CUT_2021 = DATA / "ofac" / "real-2021-07"
 CUT_2024 = DATA / "ofac" / "real-2024-05"
-# Whole published files (tests/data/ofac/README.md says where they come from): skipped when absent.
-WHOLE = Path(os.environ.get("REGULINK_OFAC_WHOLE", REALDATA / "ofac-whole"))
+# Whole published files, gzipped as published (tests/data/ofac/README.md says where they come from);
+# $REGULINK_OFAC_WHOLE may point at other whole lists laid out the same way, uncompressed.
+WHOLE = Path(os.environ["REGULINK_OFAC_WHOLE"]) if "REGULINK_OFAC_WHOLE" in os.environ else None
+WHOLE_GZ = DATA / "ofac" / "whole"
 FTM_EU = DATA / "ftm" / "real" / "eu_fsf-t1.ftm.json"
 
 
@@ -394,18 +397,22 @@ def test_search_finds_every_ofac_wallet_by_the_address_as_written():
     assert {"BCH", "ZEC", "DASH", "XMR", "BSV", "BTG", "XVG", "SOL"} <= set(found)
 
 
-# -- whole published files (absent here unless fetched: tests/data/ofac/README.md) ----------------
+# -- whole published files (tests/data/ofac/whole/, gzipped byte for byte) -------------------------
 
 
-def whole(name: str) -> Path:
-    folder = WHOLE / name
-    if not (folder / "sdn.csv").exists():
-        pytest.skip(f"{folder} is not here: see tests/data/ofac/README.md to fetch the whole file")
+def whole(name: str, tmp_path: Path) -> Path:
+    """The whole list as the connector reads it: a folder of CSV files."""
+    if WHOLE is not None:
+        return WHOLE / name
+    folder = tmp_path / name
+    folder.mkdir()
+    for packed in sorted((WHOLE_GZ / name).glob("*.csv.gz")):
+        (folder / packed.name.removesuffix(".gz")).write_bytes(gzip.decompress(packed.read_bytes()))
     return folder
 
 
-def test_whole_2021_07_07_list():
-    folder = whole("2021-07-07")
+def test_whole_2021_07_07_list(tmp_path):
+    folder = whole("2021-07-07", tmp_path)
     records, bad, stats, _ = run("ofac", folder)
     assert stats["read"] == 8976 and stats["skipped vessel"] == 406 and stats["skipped aircraft"] == 277
     assert len(records) == 8976 - 406 - 277
@@ -414,8 +421,8 @@ def test_whole_2021_07_07_list():
     assert [r[1][:20] for r in refusals(bad)] == ["64 hex digits are a ", "EVM address has 39 h"]
 
 
-def test_whole_2024_05_03_list():
-    folder = whole("2024-05-03")
+def test_whole_2024_05_03_list(tmp_path):
+    folder = whole("2024-05-03", tmp_path)
     records, bad, stats, _ = run("ofac", folder)
     assert stats["read"] == 14965 and len(records) == 14965 - stats["skipped vessel"] - stats["skipped aircraft"]
     assert account(folder, records, bad) == CHAINS_2024
