@@ -4,7 +4,7 @@ A connector is a generator over one source file (or folder) yielding, in
 source order, either ``(location, CaseRecord)`` or a :class:`BadRow`.
 Nothing here speaks gRPC: the CLI (gateway/cli/ingest.py) signs and pushes.
 
-The builder checks every identifier with :func:`graph.project.identifier_key`,
+The builder checks every identifier with :func:`graph.resolve.keys.identifier_key`,
 the very function the gateway uses, so a record that leaves a connector
 passes the gateway's identifier checks. A bad identifier never costs its
 record (an OFAC entry is not lost for one mistyped address): the value is

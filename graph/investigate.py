@@ -18,7 +18,8 @@ import networkx as nx
 
 from graph import candidates, provenance, queries, resolve
 from graph import names as name_match
-from graph.project import case_key, identifier_key
+from graph.project import case_key
+from graph.resolve.keys import identifier_key
 from graph.store import GraphStore
 from graph.view import EdgeView, NodeView, Subgraph, edge_view, node_view, visible_sources
 

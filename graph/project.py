@@ -8,11 +8,10 @@ record, so names never merge anything.
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass, field
 
 from graph import resolve, schema
+from graph.resolve.keys import KEYED_KINDS, identifier_key
 from graph.visibility import readers as readers_of
 from regulink.v1 import records_pb2
 
@@ -74,36 +73,6 @@ def case_key(agency: str, case_reference: str) -> str:
 
 def edge_key(source: str, link_type: str, target: str) -> str:
     return f"{source}|{link_type}|{target}"
-
-
-# A key as the Query API shows it; a record refers to an existing node with {kind: "graph_key"}.
-GRAPH_KEY = re.compile(
-    r"local:[a-z0-9._-]{1,64}/[A-Za-z0-9._:-]{1,128}:[A-Za-z0-9._:-]{1,64}"
-    r"|(wallet|domain|email|phone|lei|jp_cn|registration|iban|authority):\S{1,300}"
-)
-KEYED_KINDS = frozenset(resolve.KINDS) | {"graph_key"}
-
-
-@functools.lru_cache(maxsize=1 << 17)
-def identifier_key(kind: str, value: str, scheme: str = "") -> str:
-    """The node key a strong identifier gives: 'wallet:ETH:0x…', 'domain:example.com', 'lei:…'.
-
-    Raises resolve.InvalidIdentifier (checksum, format) or UnknownKind for free-form kinds.
-    """
-    if kind == "graph_key":
-        if not GRAPH_KEY.fullmatch(value):
-            raise resolve.InvalidFormat("not a graph key such as wallet:ETH:0x… or local:agency/record:ref", value)
-        return value
-    if kind == "wallet":
-        chain, address = resolve.normalize_wallet(scheme, value)
-        return f"wallet:{chain}:{address}"
-    if kind == "url":
-        return f"domain:{resolve.website_domain(value)}"
-    if kind == "phone":
-        return f"phone:{resolve.normalize('phone', value, region=scheme or None)}"
-    if kind == "registration" and scheme:
-        return f"registration:{resolve.normalize('registration', f'{scheme}:{value}')}"
-    return f"{kind}:{resolve.normalize(kind, value)}"
 
 
 def _entity_facts(entity: records_pb2.Entity, keys: dict[str, str]) -> dict:

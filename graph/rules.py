@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from graph import resolve
-from graph.project import KEYED_KINDS, identifier_key
+from graph.resolve.keys import KEYED_KINDS, identifier_key
 
 RECORD_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 ENTITY_REF = re.compile(r"[A-Za-z0-9._:-]{1,64}")

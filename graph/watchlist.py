@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 from graph import names, resolve
 from graph.investigate import identifier_keys
-from graph.project import GRAPH_KEY, Contribution, identifier_key
+from graph.project import Contribution
+from graph.resolve.keys import GRAPH_KEY, identifier_key
 from graph.visibility import readable_by
 
 KINDS = ("key", "name", "neighbourhood", "cross_agency")

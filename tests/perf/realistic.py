@@ -52,8 +52,8 @@ from dataclasses import dataclass
 
 from stdnum.jp import cn as stdnum_jp_cn
 
-from graph.project import identifier_key
 from graph.projector import LedgerItem
+from graph.resolve.keys import identifier_key
 from graph.resolve.wallet import btc, eth, ltc, xrp
 from graph.resolve.wallet._base58 import b58check_encode
 from regulink.v1 import records_pb2 as pb

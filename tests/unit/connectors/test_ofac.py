@@ -26,7 +26,8 @@ import connectors
 from connectors import ofac, wallets
 from connectors.base import Options
 from graph.investigate import identifier_keys
-from graph.project import contribution, identifier_key
+from graph.project import contribution
+from graph.resolve.keys import identifier_key
 from regulink.v1 import records_pb2 as pb
 
 from .helpers import DATA, entity, identifiers, links, run

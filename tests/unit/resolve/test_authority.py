@@ -5,8 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph import resolve
-from graph.project import identifier_key
 from graph.resolve import authority
+from graph.resolve.keys import identifier_key
 
 
 @pytest.mark.parametrize("raw, key", [
