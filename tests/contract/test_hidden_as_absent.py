@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.server.services.query import node_message, subgraph_message
+from gateway.server.services.messages import node_message, subgraph_message
 from graph import export as exports
 from graph.export.meta import ExportInfo
 from graph.investigate import Investigator

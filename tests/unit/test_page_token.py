@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.errors import InvalidArgument
-from gateway.server.services.query import MAX_OFFSET, _page, _token
+from gateway.server.services.asking import MAX_OFFSET, _page, _token
 
 
 def token_of(text: str) -> str:

@@ -44,7 +44,8 @@ from typing import TYPE_CHECKING
 from gateway.errors import Unavailable
 from gateway.server.alerts.store import Cause, NewAlert, StoredWatch, WatchStore, Withdrawal
 from gateway.server.projection.worker import ledger_items
-from gateway.server.services.query import investigator_for, subgraph_message
+from gateway.server.services.asking import investigator_for
+from gateway.server.services.messages import subgraph_message
 from graph import watchgraph
 from graph.project import Contribution, contribution
 from graph.projector import LedgerItem, record_key

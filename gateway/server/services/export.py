@@ -17,13 +17,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.errors import InvalidArgument, NotFound
-from gateway.server.admission.identity import caller_agency
-from gateway.server.audit import investigator_name
-from gateway.server.services import query as q
+from gateway.server.services import asking as q
+from gateway.server.services.asking import audit_line
 from graph import export as exports
 from graph.investigate import MAX_CASE_NODES, MAX_NODES, Investigator, Window
 from graph.view import Subgraph
@@ -106,10 +104,7 @@ class ExportService:
                 yield response
 
     async def _export(self, request: pb.ExportRequest, context) -> AsyncIterator[pb.ExportResponse]:
-        caller = caller_agency(context, self.gateway.registry.snapshot())
-        params = json_format.MessageToDict(request, preserving_proto_field_name=True)
-        async with self.gateway.audit.call(caller, "Export", params,
-                                           investigator_name(context.invocation_metadata())) as line:
+        async with audit_line(self.gateway, context, "Export", request) as (caller, line):
             fmt, options = self._check(request)
             q.require_graph(self.gateway)
             selection = request.WhichOneof("selection")
