@@ -19,7 +19,6 @@ a bad row exits 2 with the FORMAT the file looks like (connectors/detect.py).
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from typing import Annotated, Optional
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from google.protobuf import json_format
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
@@ -355,8 +353,7 @@ def _push(items, options: Options, key: Path | None, as_agency: str, target: str
 
     def on_receipt(receipt, envelope) -> None:
         if sink is not None:
-            sink.write(json.dumps({"receipt": json_format.MessageToDict(receipt),
-                                   "envelope": json_format.MessageToDict(envelope)}) + "\n")
+            sink.write(receipts.receipt_line(receipt, envelope))
 
     async def run() -> Summary:
         async with AsyncClient.connect(target, tls) as client:

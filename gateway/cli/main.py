@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import os
 import signal
 import sys
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from google.protobuf import json_format
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -334,9 +332,7 @@ def push(
                     line, record = records[i]
                     if isinstance(outcome, exchange_pb2.Receipt):
                         receipts.verify_receipt(outcome, envelope_of(envelopes[i]), log_key, origin)
-                        sink.write(json.dumps({"receipt": json_format.MessageToDict(outcome),
-                                               "envelope": json_format.MessageToDict(envelope_of(envelopes[i]))})
-                                   + "\n")
+                        sink.write(receipts.receipt_line(outcome, envelope_of(envelopes[i])))
                         counts["accepted"] += 1
                     else:
                         counts["rejected"] += 1
@@ -369,10 +365,15 @@ def verify_receipt(
     """
     key = keys.load_public_key(Path(log_key) if Path(log_key).exists() else log_key.encode())
     checked = 0
-    for n, line in enumerate(receipts_file.read_text().splitlines(), 1):
-        item = json.loads(line)
-        receipt = json_format.ParseDict(item["receipt"], exchange_pb2.Receipt())
-        envelope = json_format.ParseDict(item["envelope"], receipts.envelope_pb2.Envelope())
+    lines = receipts.read_receipt_lines(receipts_file.read_text())
+    while True:
+        try:
+            found = next(lines, None)
+        except ValueError as exc:
+            fail(f"{receipts_file}: {exc}")
+        if found is None:
+            break
+        n, receipt, envelope = found
         try:
             receipts.verify_receipt(receipt, envelope, key, origin)
         except (ProofError, CheckpointError) as exc:

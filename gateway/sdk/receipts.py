@@ -7,8 +7,11 @@ log's public key (from GetLogInfo, pinned once) are enough.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterator
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from google.protobuf import json_format
 
 from gateway import keys
 from gateway.ledger import checkpoint, verify
@@ -56,3 +59,26 @@ def verify_receipt(
         raise verify.ProofError("the leaf hash does not commit to this envelope and nonce")
     verify.verify_inclusion(leaf, receipt.log_index, head.tree_size, list(receipt.inclusion_proof), head.root_hash)
     return head
+
+
+# -- the receipts file (`regulink push` and `ingest` write it, `verify-receipt` reads it) ------------
+# One JSON object a line: {"receipt": Receipt, "envelope": Envelope}, both in protobuf JSON, so that
+# each receipt can be checked offline against exactly the bytes that were signed.
+
+def receipt_line(receipt: exchange_pb2.Receipt, envelope: envelope_pb2.Envelope) -> str:
+    return json.dumps({"receipt": json_format.MessageToDict(receipt),
+                       "envelope": json_format.MessageToDict(envelope)}) + "\n"
+
+
+def read_receipt_lines(text: str) -> Iterator[tuple[int, exchange_pb2.Receipt, envelope_pb2.Envelope]]:
+    """(line number, receipt, envelope) of each line; ValueError naming the line for one that is not."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            receipt = json_format.ParseDict(item["receipt"], exchange_pb2.Receipt())
+            envelope = json_format.ParseDict(item["envelope"], envelope_pb2.Envelope())
+        except (ValueError, KeyError, TypeError, json_format.ParseError) as exc:
+            raise ValueError(f"line {number}: not a receipt line ({type(exc).__name__}: {exc})") from None
+        yield number, receipt, envelope
