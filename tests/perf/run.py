@@ -17,9 +17,19 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.perf import (bench_export, bench_first_stream, bench_graph, bench_ingest, bench_keepup, bench_ledger_pg,
-                        bench_load, bench_warnings, bench_watch)
-from tests.perf import bench_console  # the investigator console in headless Chromium
+from tests.perf import (
+    bench_console,  # the investigator console in headless Chromium
+    bench_export,
+    bench_first_stream,
+    bench_graph,
+    bench_ingest,
+    bench_keepup,
+    bench_ledger_pg,
+    bench_load,
+    bench_query_gateway,
+    bench_warnings,
+    bench_watch,
+)
 from tests.perf.common import Figure
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -40,7 +50,8 @@ def main(only: list[str]) -> None:
     console = Console()
     figures: list[Figure] = []
     failed: list[str] = []
-    stages = (("ingest", bench_ingest.run), ("ingest-postgresql", bench_ledger_pg.run), ("first-stream", bench_first_stream.run), ("load", bench_load.run),
+    stages = (("ingest", bench_ingest.run), ("ingest-postgresql", bench_ledger_pg.run),
+              ("query-gateway", bench_query_gateway.run), ("first-stream", bench_first_stream.run), ("load", bench_load.run),
               ("keepup", bench_keepup.run),
               ("graph", bench_graph.run), ("exports", exports), ("warnings-import", bench_warnings.run),
               ("watch", bench_watch.run), ("console", bench_console.run))
