@@ -37,21 +37,33 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.errors import Unavailable
+from gateway.server.alerts.batch import (
+    Batch,
+    Candidate,
+    Live,
+    Raised,
+    alert_message,
+    key_alert,
+    name_alert,
+    name_records,
+    placed_key,
+    walk_state,
+    watch_of,
+    watch_state,
+)
 from gateway.server.alerts.store import Cause, NewAlert, StoredWatch, WatchStore, Withdrawal
 from gateway.server.projection.worker import ledger_items
 from gateway.server.services.asking import investigator_for
 from gateway.server.services.messages import subgraph_message
 from graph import watchgraph
-from graph.project import Contribution, contribution
+from graph.project import contribution
 from graph.projector import LedgerItem, record_key
 from graph.view import Subgraph
 from graph.watchlist import Hit, Rule, Watch, WatchIndex
-from regulink.v1 import watch_pb2
 
 if TYPE_CHECKING:
     from gateway.server.app import Gateway
@@ -62,63 +74,6 @@ AHEAD = 4000  # entries matched ahead of the projection at most
 PENDING = 64  # matched batches waiting for the projection at most (AHEAD bounds their entries)
 IDLE_POLL = 1.0  # seconds between looks at the ledger and the watermark when nothing woke them
 WALKS = 4  # neighbourhood walks asked of the graph at once
-
-
-@dataclass
-class _Candidate:
-    """A record with what it contributes and the watches it may concern."""
-
-    item: LedgerItem
-    contribution: Contribution
-    hits: list[Hit]
-
-
-@dataclass
-class _Batch:
-    first: int
-    last: int
-    # Every record of the batch with what it contributes, and the watches matched ahead (neighbourhood
-    # watches are looked up when the batch is evaluated: their walks change with the batches before).
-    candidates: list[_Candidate] = field(default_factory=list)
-    # Entries that may withdraw alerts: (the record's agency, the ids it replaces, its log index).
-    withdrawing: list[tuple[str, set[str], int]] = field(default_factory=list)
-
-    def merged(self, later: _Batch) -> _Batch:
-        return _Batch(self.first, later.last, self.candidates + later.candidates,
-                      self.withdrawing + later.withdrawing)
-
-    def split(self, through: int) -> tuple[_Batch, _Batch | None]:
-        """The entries up to `through`, and the rest (None when there is none)."""
-        if self.last <= through:
-            return self, None
-        head = _Batch(self.first, through, [c for c in self.candidates if c.item.log_index <= through],
-                      [w for w in self.withdrawing if w[2] <= through])
-        tail = _Batch(through + 1, self.last, [c for c in self.candidates if c.item.log_index > through],
-                      [w for w in self.withdrawing if w[2] > through])
-        return head, tail
-
-
-@dataclass
-class _Raised:
-    """An alert to be: which watch, its message, the records behind it, and the nodes and links its
-    subgraph is to show when it has none yet."""
-
-    watch: Watch
-    message: watch_pb2.Alert
-    causes: list[LedgerItem]
-    drawing: tuple[set[str], list[tuple[str, str, str]]] | None = None
-
-
-@dataclass(frozen=True)
-class _Live:
-    """An alert not yet withdrawn, filed under a record behind it."""
-
-    log_index: int
-    agency: str
-    alert_id: int
-    watch: int
-    matched: tuple[str, ...]
-    cause_agency: str
 
 
 class Alerting:
@@ -137,16 +92,16 @@ class Alerting:
             self.through = gateway.ledger.size - 1
         self.next_index = self.through + 1  # a watch added now is evaluated from here
         for stored in self.store.watches():
-            self.index.add(_watch(stored))
-        self._live: dict[tuple[str, str], list[_Live]] = {}
+            self.index.add(watch_of(stored))
+        self._live: dict[tuple[str, str], list[Live]] = {}
         for cause, agency, alert_id, watch, matched in self.store.causes():
-            self._file(cause, _Live(cause.log_index, agency, alert_id, watch, tuple(matched), cause.record_agency))
+            self._file(cause, Live(cause.log_index, agency, alert_id, watch, tuple(matched), cause.record_agency))
         self.last_error: str | None = None
         self._spent: list[int] = []  # the last evaluation's graph time by part, for the debug log
         self._streams: dict[str, asyncio.Event] = {}
         self._grown: asyncio.Event | None = None  # the ledger grew (or the projection advanced)
         self._projected: asyncio.Event | None = None  # the projection advanced
-        self._pending: deque[_Batch] = deque()  # matched, waiting for the projection, in log order
+        self._pending: deque[Batch] = deque()  # matched, waiting for the projection, in log order
         self._queued: asyncio.Event | None = None  # a batch was matched
         self._taken: asyncio.Event | None = None  # batches were taken for evaluation
         self._idle: asyncio.Event | None = None
@@ -226,7 +181,7 @@ class Alerting:
                 self._pending.append(batch)
                 self._queued.set()
 
-    async def _match_next(self) -> _Batch | None:
+    async def _match_next(self) -> Batch | None:
         projection = self.gateway.projection
         if projection is None:
             return None
@@ -248,7 +203,7 @@ class Alerting:
     async def _settling(self) -> None:
         """Stage two, in order: once matched batches are projected, ask the graph and store their alerts."""
         delay = 0.5
-        held: _Batch | None = None  # taken from the pending batches, not yet evaluated
+        held: Batch | None = None  # taken from the pending batches, not yet evaluated
         while True:
             if held is None and not self._pending:
                 self._queued.clear()
@@ -294,13 +249,13 @@ class Alerting:
         state: dict = {}
         if rule.kind == "neighbourhood":
             walk = await watchgraph.operators_within(self._investigator(), rule.key, agency, rule.hops)
-            state = _walk_state(walk, rule.hops, set(walk.operators))
+            state = walk_state(walk, rule.hops, set(walk.operators))
 
         def add() -> StoredWatch | None:
             with self._lock:
                 stored = self.store.add_watch(agency, rule.to_json(), label, self.next_index, state, most)
                 if stored is not None:
-                    self.index.add(_watch(stored))
+                    self.index.add(watch_of(stored))
                 return stored
 
         return await asyncio.to_thread(add)
@@ -321,7 +276,7 @@ class Alerting:
 
     # -- evaluation ----------------------------------------------------------------------------
 
-    async def _evaluate(self, batch: _Batch) -> None:
+    async def _evaluate(self, batch: Batch) -> None:
         kinds = {a.agency_id: a.kind for a in self.gateway.registry.snapshot().agencies.values()}
         began = time.perf_counter()
         raised, states = await self._settle(batch, kinds) if batch.candidates else ([], {})
@@ -333,11 +288,11 @@ class Alerting:
                   len(batch.candidates), len(raised), withdrawn, (settled - began) * 1000, self._spent,
                   (time.perf_counter() - settled) * 1000)
 
-    def _match(self, entries, kinds: dict[str, str]) -> _Batch:
+    def _match(self, entries, kinds: dict[str, str]) -> Batch:
         """Worker thread: the watches each record may concern, and the entries that may withdraw alerts.
         The lock is held for each record's lookup only, so a commit or a new watch never waits for a
         whole batch's parsing."""
-        batch = _Batch(entries[0].log_index, entries[-1].log_index)
+        batch = Batch(entries[0].log_index, entries[-1].log_index)
         with self._lock:
             self.next_index = batch.last + 1  # a watch added from now on starts after this batch
             if not self.index.watches and not self._live:
@@ -353,10 +308,10 @@ class Alerting:
             with self._lock:
                 hits = list(self.index.hits(contributed, kinds, around=False))
             if hits or self.index.by_ball or self.index.by_rim:
-                batch.candidates.append(_Candidate(item, contributed, hits))
+                batch.candidates.append(Candidate(item, contributed, hits))
         return batch
 
-    def _withdrawals(self, batch: _Batch) -> list[Withdrawal]:
+    def _withdrawals(self, batch: Batch) -> list[Withdrawal]:
         """Alerts caused by an earlier version of a record of the batch, or by a record it supersedes or
         retracts (under the lock, after every earlier batch's alerts are filed)."""
         found = []
@@ -367,7 +322,7 @@ class Alerting:
                         found.append(Withdrawal(live.agency, live.alert_id))
         return found
 
-    async def _settle(self, batch: _Batch, kinds: dict[str, str]) -> tuple[list[_Raised], dict]:
+    async def _settle(self, batch: Batch, kinds: dict[str, str]) -> tuple[list[Raised], dict]:
         """The graph's word on the candidates, as each watcher sees it."""
         with self._lock:  # the walks of every batch before are in the index now
             for candidate in batch.candidates:
@@ -379,9 +334,9 @@ class Alerting:
         clock = [time.perf_counter()]  # for the debug log
         states = await watchgraph.record_states(
             investigator, {record_key(c.item.record.agency_id, c.item.record.record_id) for c in batch.candidates})
-        raised: list[_Raised] = []
-        around: dict[tuple[str, int], list[tuple[_Candidate, set[str]]]] = {}
-        cross: list[tuple[Hit, _Candidate, set[str]]] = []
+        raised: list[Raised] = []
+        around: dict[tuple[str, int], list[tuple[Candidate, set[str]]]] = {}
+        cross: list[tuple[Hit, Candidate, set[str]]] = []
         for candidate in batch.candidates:
             record = candidate.item.record
             version, placed, links = states.get(record_key(record.agency_id, record.record_id), (0, set(), []))
@@ -392,11 +347,11 @@ class Alerting:
                     continue  # removed since the record was matched
                 kind = hit.watch.rule.kind
                 if kind == "key" and hit.keys[0] in placed:
-                    raised.append(_key_alert(hit, candidate, links))
+                    raised.append(key_alert(hit, candidate, links))
                 elif kind == "name":
-                    keys = [k for k in (_placed(candidate.contribution, key, placed) for key in hit.keys) if k]
+                    keys = [k for k in (placed_key(candidate.contribution, key, placed) for key in hit.keys) if k]
                     if keys:
-                        raised.append(_name_alert(hit, candidate, keys))
+                        raised.append(name_alert(hit, candidate, keys))
                 elif kind == "neighbourhood":
                     around.setdefault(hit.watch.ref, []).append((candidate, placed))
                 elif kind == "cross_agency":
@@ -426,9 +381,9 @@ class Alerting:
         return raised + around_raised + cross_raised, new_states
 
     @staticmethod
-    async def _draw(investigator, raised: list[_Raised]) -> None:
+    async def _draw(investigator, raised: list[Raised]) -> None:
         """The subgraphs of the alerts that wait for one, read together for each watching agency."""
-        by_agency: dict[str, list[_Raised]] = {}
+        by_agency: dict[str, list[Raised]] = {}
         for alert in raised:
             if alert.drawing is not None:
                 by_agency.setdefault(alert.watch.agency, []).append(alert)
@@ -438,7 +393,7 @@ class Alerting:
                 alert.message.subgraph.CopyFrom(subgraph_message(subgraph))
 
     async def _around(self, investigator, watch: Watch, touching, states: dict,
-                      walking: asyncio.Semaphore) -> list[_Raised]:
+                      walking: asyncio.Semaphore) -> list[Raised]:
         """A neighbourhood watch some visible records touched: walk again; operators it had not shown,
         reached through what those records placed, are news."""
         rule = watch.rule
@@ -453,16 +408,16 @@ class Alerting:
             if behind:
                 alerted.append(operator)
                 causes += [item for item in behind if item not in causes]
-        states[watch.ref] = _walk_state(walk, rule.hops, (watch.known & set(walk.operators)) | set(alerted))
+        states[watch.ref] = walk_state(walk, rule.hops, (watch.known & set(walk.operators)) | set(alerted))
         if not alerted:
             return []
         summary = (f"{len(alerted)} new unauthorized operator{'s' if len(alerted) > 1 else ''} within {rule.hops} "
                    f"hop{'s' if rule.hops > 1 else ''} of {rule.key}: {', '.join(alerted[:5])}"
                    f"{' …' if len(alerted) > 5 else ''}")
         causes.sort(key=lambda item: item.log_index)
-        return [_Raised(watch, _message(watch, summary, alerted, walk.paths_to(alerted)), causes)]
+        return [Raised(watch, alert_message(watch, summary, alerted, walk.paths_to(alerted)), causes)]
 
-    async def _cross(self, investigator, cross, kinds: dict[str, str], states: dict) -> list[_Raised]:
+    async def _cross(self, investigator, cross, kinds: dict[str, str], states: dict) -> list[Raised]:
         """Cross-agency watches: nodes the watcher reported that another agency's record asserts now,
         each (agency, node) pair once until the alert that told it is withdrawn."""
         cross = [(hit, candidate, placed & set(hit.keys)) for hit, candidate, placed in cross]
@@ -490,10 +445,10 @@ class Alerting:
                        f"you reported, in {author}/{record.record_id}: {', '.join(keys[:5])}"
                        f"{' …' if len(keys) > 5 else ''}")
             subgraph = Subgraph(nodes={k: seen[k] for k in keys}).settle()
-            raised.append(_Raised(watch, _message(watch, summary, keys, subgraph), [candidate.item]))
+            raised.append(Raised(watch, alert_message(watch, summary, keys, subgraph), [candidate.item]))
         return raised
 
-    def _commit(self, batch: _Batch, raised: list[_Raised], states: dict) -> tuple[list[str], int]:
+    def _commit(self, batch: Batch, raised: list[Raised], states: dict) -> tuple[list[str], int]:
         """Worker thread: the batch's withdrawals, alerts and watch states, durably; then the index."""
         with self._lock:
             withdrawals = self._withdrawals(batch)
@@ -513,7 +468,7 @@ class Alerting:
             states = {ref: s for ref, s in states.items() if ref in self.index.watches}
             alerts = []
             for alert in raised:
-                _name_records(alert.message, alert.causes)
+                name_records(alert.message, alert.causes)
                 alert.message.raised_at.GetCurrentTime()
                 alerts.append(NewAlert(alert.watch.agency, alert.watch.number, alert.message.SerializeToString(),
                                        list(alert.message.matched_keys),
@@ -526,7 +481,7 @@ class Alerting:
                     del self._live[key]
             for new in alerts:
                 for cause in new.causes:
-                    self._file(cause, _Live(cause.log_index, new.agency_id, new.alert_id, new.watch,
+                    self._file(cause, Live(cause.log_index, new.agency_id, new.alert_id, new.watch,
                                             tuple(new.matched), cause.record_agency))
             for ref, state in states.items():
                 watch = self.index.watches[ref]
@@ -539,25 +494,8 @@ class Alerting:
             self.through = batch.last
         return woken, len(withdrawn)
 
-    def _file(self, cause: Cause, live: _Live) -> None:
+    def _file(self, cause: Cause, live: Live) -> None:
         self._live.setdefault((cause.record_agency, cause.record_id), []).append(live)
-
-
-def _key_alert(hit: Hit, candidate: _Candidate, links: list) -> _Raised:
-    """The watched key and the record's links at it (drawn later, with the batch's other alerts)."""
-    key, record = hit.keys[0], candidate.item.record
-    triples = sorted(t for t in links if key in (t[0], t[2]))
-    nodes = {key, *(end for t in triples for end in (t[0], t[2]))}
-    summary = f"{key} in {record.agency_id}/{record.record_id}"
-    return _Raised(hit.watch, _message(hit.watch, summary, [key]), [candidate.item], (nodes, triples))
-
-
-def _name_alert(hit: Hit, candidate: _Candidate, keys: list[str]) -> _Raised:
-    record = candidate.item.record
-    summary = (f"{' / '.join(hit.names)} ~ {hit.watch.rule.name} (score {hit.score:g}) in "
-               f"{record.agency_id}/{record.record_id}")
-    return _Raised(hit.watch, _message(hit.watch, summary, sorted(keys), score=hit.score), [candidate.item],
-                   (set(keys), []))
 
 
 async def _wait(event: asyncio.Event, seconds: float) -> None:
@@ -565,51 +503,3 @@ async def _wait(event: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(event.wait(), seconds)
     except TimeoutError:
         pass
-
-
-def _walk_state(walk: watchgraph.Walk, hops: int, known: set[str]) -> dict:
-    """A neighbourhood watch's state after a walk: operators known, nodes nearer than its hops, at them."""
-    return {"known": sorted(known), "ball": sorted(walk.nearer_than(hops)), "rim": sorted(walk.at(hops))}
-
-
-def watch_state(watch: Watch) -> dict:
-    """What is stored of a watch's evaluation state (gateway.server.alerts.store `state`)."""
-    if watch.rule.kind == "neighbourhood":
-        return {"known": sorted(watch.known), "ball": sorted(watch.ball), "rim": sorted(watch.rim)}
-    if watch.rule.kind == "cross_agency":
-        return {"announced": sorted(watch.announced)}
-    return {}
-
-
-def _watch(stored: StoredWatch) -> Watch:
-    return Watch(stored.agency_id, stored.number, Rule.from_json(stored.rule), stored.from_index,
-                 known=set(stored.state.get("known", ())), ball=set(stored.state.get("ball", ())),
-                 rim=set(stored.state.get("rim", ())),
-                 announced=set(stored.state.get("announced", ())))
-
-
-def _placed(contributed: Contribution, key: str, placed: set[str]) -> str | None:
-    """Where the projector put a node of the record: its key, or the record's own local key it fell
-    back to (a reference to another agency's local node its author may not see)."""
-    if key in placed:
-        return key
-    node = contributed.nodes.get(key)
-    return node.fallback if node is not None and node.fallback in placed else None
-
-
-def _message(watch: Watch, summary: str, matched: list[str], subgraph: Subgraph | None = None, score: float = 0.0
-             ) -> watch_pb2.Alert:
-    message = watch_pb2.Alert(watch_id=f"w-{watch.number}", kind=watch.rule.kind, summary=summary,
-                              matched_keys=matched, score=score)
-    if subgraph is not None:
-        message.subgraph.CopyFrom(subgraph_message(subgraph))
-    return message
-
-
-def _name_records(message: watch_pb2.Alert, causes: list[LedgerItem]) -> None:
-    """The records behind an alert: agency, record id, version, log index, TLP and time of receipt."""
-    for item in causes:
-        record = item.record
-        named = message.records.add(agency_id=record.agency_id, record_id=record.record_id, version=record.version,
-                                    log_index=item.log_index, tlp=record.tlp)
-        named.accepted_at.FromMilliseconds(item.accepted_ms)
