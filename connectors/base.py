@@ -10,6 +10,9 @@ passes the gateway's identifier checks. A bad identifier never costs its
 record (an OFAC entry is not lost for one mistyped address): the value is
 left out and reported as a bad row at its own location, and the record goes
 out with everything else it says (see :meth:`RecordBuilder.finish`).
+
+One file because the record builder, the bad rows and the run options are used together by every
+connector; the record rules themselves are graph/rules.py.
 """
 
 from __future__ import annotations

@@ -39,6 +39,9 @@ every literal property of a relationship (``amountEur``, ``date``,
 summary: other schemata (``skipped Vessel``), references to entities we do
 not model (``Payment.payerAccount references not imported``), and names or
 attributes beyond the gateway's record limits.
+
+One file because the two passes share one index of entities by id, and every FtM schema's mapping
+reads from it.
 """
 
 from __future__ import annotations

@@ -44,6 +44,9 @@ a name → (ent_num, strong key) index in a temporary SQLite file, so that a
 ``Linked To`` reaches the node its target is keyed by); the three side files are
 merge-joined by ent_num, which OFAC writes in ascending order (rows out of
 order are still found: the reader keeps what it read ahead until claimed).
+
+One file because the four CSV files are joined by ent_num into each entry, and the remarks' grammar
+(wallets, identifiers, links by name) is OFAC's alone.
 """
 
 from __future__ import annotations

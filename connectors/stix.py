@@ -50,6 +50,10 @@ a relationship's ``stop_time`` later than its ``start_time`` (OpenCTI writes
 both equal, 1900-01-01 for "unknown"), and a location's region, country or
 coordinates (OpenCTI's City/Country/Region locations carry only a name).
 Objects of types not modelled are counted, not checked.
+
+One file because a bundle is read as a whole: markings, then objects, then relationships refer to
+each other by id, and every mapping shares that index (the markings themselves are
+connectors/stix_markings.py).
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ Everything the child owns lives under one directory ``root``::
 Every listener is bound to 127.0.0.1 on ports picked at start: ArcadeDB's Bolt
 listener defaults to 0.0.0.0, and a database holding TLP:RED intelligence
 must never be reachable from the network behind the gateway's back.
+
+One file because it is one child process's life: its launch settings, start-up, readiness, restart
+and shutdown share the process handle and its ports.
 """
 
 from __future__ import annotations

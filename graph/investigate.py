@@ -6,6 +6,9 @@ from readable sources). Traversals are breadth-first, one hop per query,
 with a fan-out cap per node so a hub wallet with thousands of links cannot
 flood an answer (the answer says it was truncated). Paths are searched the
 same way, so a path never steps on anything the agency may not see.
+
+One file because every question is built from the same few visibility-checked steps (nodes, expand,
+widen, candidates) that live here; the Cypher is graph/queries.py, the views graph/view.py.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ readers recomputed.
 
 Input is neutral (log index, time, CaseRecord): graph/ knows nothing of the
 gateway; gateway.server.projection.supervisor reads the ledger and feeds this.
+
+One file because folding and writing share the state held between batches (touched elements,
+provenance pages, the watermark) that makes a write cost what it adds.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """The `regulink` command line: partners push, operators register and serve.
 
 Every option has a REGULINK_* environment twin; errors are one line with the fix.
+
+One file for the commands of partners and operators that have no module of their own (serve, keys,
+push, receipts, audit); the others are registered from gateway/cli/*.py at the end.
 """
 
 from __future__ import annotations

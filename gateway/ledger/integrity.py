@@ -19,6 +19,9 @@ the first entry where the two part.
 
 Both raise LedgerDamaged (a DataLoss: the gRPC code DATA_LOSS) naming the entry index, what
 differs and the fix.
+
+One file because the start-up check and `regulink ledger verify` walk the same leaves, nodes and
+heads and must agree on what counts as damage.
 """
 
 from __future__ import annotations

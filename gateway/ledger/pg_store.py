@@ -17,6 +17,9 @@ the log is exactly as it left it; otherwise it is fenced: every write fails, `fe
 and the gateway stops so that a fresh start reads the log anew (a supervisor restarts it, as a
 standby if another writer took over). Readers (`readonly=True`: query gateways, the projector,
 `regulink ledger verify`) use any server, a hot standby included, and reconnect as needed.
+
+One file because it implements one interface (gateway.ledger.store) whose methods share one
+connection and one transaction discipline.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ come back as the same typed RegulinkError classes the gateway raised
     async with AsyncClient.connect("localhost:7443", tls_dir, "fsa-sg") as client:
         receipt = await client.submit(sign_record(record, [key]))
         await client.verify_receipt(receipt, envelope)
+
+One file because it is one surface a partner imports: the asynchronous client, its synchronous twin,
+and the signing helpers every call uses.
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ who lose sight of a record). A record that becomes visible later (a new
 version marked wider) is evaluated when that version comes, and fires then.
 Records the watcher may not see cause nothing at all, not even an evaluation
 of its watches: a watch on something hidden is a watch on something absent.
+
+One file because the two stages share one lock, one watch index and the alerts not yet withdrawn;
+the batches and the alerts' wording are gateway/server/alerts/batch.py.
 """
 
 from __future__ import annotations
