@@ -39,42 +39,18 @@ class Statement:
 
 
 _UNIQUE_NODE_KEY = Statement("CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE")
-_UNIQUE_REL_KEY = Statement("CREATE CONSTRAINT {name} IF NOT EXISTS FOR ()-[r:{type}]-() REQUIRE r.{prop} IS UNIQUE")
 _NODE_INDEX = Statement("CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
-_FULLTEXT_QUERY = Statement(
-    "CALL db.index.fulltext.queryNodes($index, $query) YIELD node, score RETURN node, score"
-)
 
 DIALECT: dict[Backend, dict[str, tuple[Statement, ...]]] = {
     "arcadedb": {
         # Same text as Neo4j. The constraint is polymorphic: one on :Entity
         # also rejects a duplicate key on a node labelled :Person:Entity.
         "unique_node_key": (_UNIQUE_NODE_KEY,),
-        "unique_rel_key": (_UNIQUE_REL_KEY,),
         "node_index": (_NODE_INDEX,),
-        # Cypher's CREATE FULLTEXT INDEX is refused ("Only standard, RANGE and
-        # TEXT index types are supported"; TEXT makes a plain range index).
-        # SQL needs the type and a declared property first, and refuses a
-        # FULL_TEXT index on a property that already has a range index (so
-        # do not also give that property a node_index). The index is named
-        # '{label}[{prop}]' by ArcadeDB; the statements are idempotent.
-        "fulltext_index": (
-            Statement("CREATE VERTEX TYPE {label} IF NOT EXISTS", "arcadedb-sql"),
-            Statement("CREATE PROPERTY {label}.{prop} IF NOT EXISTS STRING", "arcadedb-sql"),
-            Statement("CREATE INDEX IF NOT EXISTS ON {label} ({prop}) FULL_TEXT", "arcadedb-sql"),
-        ),
-        # Lucene query syntax (AND, "phrases", fuzzy~, prefix*); sees the
-        # open transaction's own writes.
-        "fulltext_query": (_FULLTEXT_QUERY,),
     },
     "neo4j": {
         "unique_node_key": (_UNIQUE_NODE_KEY,),
-        "unique_rel_key": (_UNIQUE_REL_KEY,),
         "node_index": (_NODE_INDEX,),
-        "fulltext_index": (
-            Statement("CREATE FULLTEXT INDEX {name} IF NOT EXISTS FOR (n:{label}) ON EACH [n.{prop}]"),
-        ),
-        "fulltext_query": (_FULLTEXT_QUERY,),
     },
 }
 
@@ -92,16 +68,6 @@ def statements(backend: Backend, entry: str, **names: str) -> tuple[Statement, .
     """The dialect entry for ``backend`` with its name fields filled in."""
     checked = {key: identifier(value) for key, value in names.items()}
     return tuple(Statement(s.text.format(**checked), s.via) for s in DIALECT[backend][entry])
-
-
-def fulltext_index_name(backend: Backend, label: str, prop: str) -> str:
-    """The name ``fulltext_query`` takes as $index for an index on label.prop.
-
-    ArcadeDB names the index itself ('Person[name]'); on Neo4j we name it.
-    """
-    identifier(label)
-    identifier(prop)
-    return f"{label}[{prop}]" if backend == "arcadedb" else f"{label}_{prop}_fulltext"
 
 
 def backend_from_agent(agent: str) -> Backend:

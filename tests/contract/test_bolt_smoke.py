@@ -86,32 +86,6 @@ async def test_unique_constraint_covers_nodes_with_several_labels(bolt: GraphBac
     assert sorted(rows[0]["labels"]) == sorted([person, entity])
 
 
-async def test_fulltext_index_through_the_dialect_table(bolt: GraphBackend, scratch: Scratch) -> None:
-    label = scratch.label("Person")
-    for statement in dialect.statements(
-        bolt.backend, "fulltext_index", name=scratch.name("person_name_ft"), label=label, prop="name"
-    ):
-        await dialect.execute(statement, driver=bolt.driver, endpoint=bolt.endpoint)
-    await bolt.query(
-        f"UNWIND $names AS name CREATE (:{label} {{key: name, name: name}})",
-        names=["Satoshi Nakamoto", "Hal Finney", "Nick Szabo"],
-    )
-    if bolt.backend == "neo4j":
-        await bolt.query("CALL db.awaitIndexes(30)")
-    (query,) = dialect.statements(bolt.backend, "fulltext_query")
-    index = dialect.fulltext_index_name(bolt.backend, label, "name")
-
-    async def search(text: str) -> list[object]:
-        return [row["node"]["key"] for row in await bolt.query(query.text, index=index, query=text)]
-
-    assert await search("finney") == ["Hal Finney"]
-    assert await search("nakamato~") == ["Satoshi Nakamoto"]  # fuzzy, Lucene syntax
-    assert await search('"nick szabo"') == ["Nick Szabo"]
-    await bolt.query(f"MATCH (n:{label} {{key: 'Nick Szabo'}}) SET n.name = 'Nick Finney'")
-    assert sorted(await search("finney")) == ["Hal Finney", "Nick Szabo"]
-    assert await search("szabo") == []
-
-
 # -- writes ---------------------------------------------------------------------
 
 
