@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.progress import DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from gateway import errors
-from gateway.cli.common import DEFAULT_TARGET, As, Target, TlsDir, console, fail, out
-from gateway.sdk.client import AsyncClient, TlsFiles
-from gateway.server import config
+from gateway.cli.common import DEFAULT_TARGET, As, Target, TlsDir, console, fail, out, with_client
 from graph.export import FORMATS
 from graph.visibility import NAMES as TLP_NAMES
 from regulink.v1 import export_pb2, query_pb2
@@ -79,20 +75,15 @@ def export(
     request = export_pb2.ExportRequest(format=fmt, title=title or "", width=width, height=height,
                                        **_selection(neighbourhood, hops, node_limit, paths, operators_near,
                                                     community, case))
-    tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
-
-    async def run():
-        async with AsyncClient.connect(target, tls) as client:
-            with Progress(SpinnerColumn(), TextColumn("exporting"), DownloadColumn(), TimeElapsedColumn(),
-                          console=console, transient=True) as progress:
-                task = progress.add_task("export", total=None)
-                return await client.export_to(request, output, progress=lambda done: progress.update(task,
-                                                                                                     completed=done))
+    async def run(client):
+        with Progress(SpinnerColumn(), TextColumn("exporting"), DownloadColumn(), TimeElapsedColumn(),
+                      console=console, transient=True) as progress:
+            task = progress.add_task("export", total=None)
+            return await client.export_to(request, output, progress=lambda done: progress.update(task,
+                                                                                                 completed=done))
 
     try:
-        header, path = asyncio.run(run())
-    except errors.RegulinkError as exc:
-        fail(f"{exc.code}: {exc}")
+        header, path = with_client(as_agency, target, tls_dir, run)
     except OSError as exc:
         fail(f"cannot write the export: {exc}")
     console.print(f"{header.node_count} nodes, {header.edge_count} edges"

@@ -36,13 +36,12 @@ from connectors.base import BadRow, Options, parse_date, parse_tlp
 from connectors.detect import guess
 from connectors.tabular import UNMAPPED
 from gateway import errors, keys
-from gateway.cli.common import DEFAULT_TARGET, As, Target, TlsDir, console, fail
+from gateway.cli.common import DEFAULT_TARGET, As, Target, TlsDir, agency_tls, console, fail
 from gateway.ledger.checkpoint import CheckpointError
 from gateway.ledger.hashing import commitment_leaf_hash
 from gateway.ledger.verify import ProofError
 from gateway.sdk import receipts
-from gateway.sdk.client import AsyncClient, TlsFiles, envelope_of, sign_for
-from gateway.server import config
+from gateway.sdk.client import AsyncClient, envelope_of, sign_for
 from graph import resolve
 from regulink.v1 import envelope_pb2, exchange_pb2, records_pb2
 
@@ -341,10 +340,7 @@ def _push(items, options: Options, key: Path | None, as_agency: str, target: str
           strict: bool, receipts_out: Path | None, on_bad, on_rejected, on_differs) -> Summary:
     if key is None:
         fail("--key is required to sign (or use --dry-run)")
-    tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
-    for path in (tls.ca, tls.cert, tls.key):
-        if not path.exists():
-            fail(f"missing {path}; the operator makes client certificates with `regulink dev-ca {as_agency}`")
+    tls = agency_tls(as_agency, tls_dir)
     try:
         signer = keys.load_private_key(key)
     except (OSError, ValueError) as exc:

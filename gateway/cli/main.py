@@ -31,9 +31,11 @@ from gateway.cli.common import (
     DataDirOverride,
     Target,
     TlsDir,
+    agency_tls,
     console,
     fail,
     out,
+    with_client,
 )
 from gateway.ledger.checkpoint import CheckpointError
 from gateway.ledger.verify import ProofError
@@ -311,10 +313,7 @@ def push(
 
     Example: regulink push cases.jsonl --as tokyo-metro --key keys/tokyo-metro.pem
     """
-    tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
-    for path in (tls.ca, tls.cert, tls.key):
-        if not path.exists():
-            fail(f"missing {path}; the operator makes client certificates with `regulink dev-ca {as_agency}`")
+    tls = agency_tls(as_agency, tls_dir)
     signers = [keys.load_private_key(key), *(keys.load_private_key(p) for p in cosign or [])]
     try:
         records = list(read_records(file, as_agency))
@@ -395,16 +394,7 @@ def log_info(
 
     Example: regulink log-info --as fsa-jp
     """
-    tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
-
-    async def run():
-        async with AsyncClient.connect(target, tls) as client:
-            return await client.log_key()
-
-    try:
-        key, origin = asyncio.run(run())
-    except errors.RegulinkError as exc:
-        fail(f"{exc.code}: {exc}")
+    key, origin = with_client(as_agency, target, tls_dir, lambda client: client.log_key())
     out.print(f"origin  {origin}\nkey     {keys.raw_public_key(key).hex()}\nkey id  {keys.key_id(key)}")
 
 

@@ -15,9 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.tree import Tree
 
-from gateway import errors
-from gateway.cli.common import As, ConfigFile, DataDirOverride, Target, TlsDir, console, fail, out
-from gateway.sdk.client import AsyncClient, TlsFiles
+from gateway.cli.common import As, ConfigFile, DataDirOverride, Target, TlsDir, console, fail, out, with_client
+from gateway.sdk.client import AsyncClient
 from gateway.server import config
 from graph import schema
 from graph.visibility import NAMES as TLP_NAMES
@@ -35,16 +34,7 @@ def _records(value) -> str:
 
 
 def _ask(as_agency: str, target: str, tls_dir: Path | None, call):
-    tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
-
-    async def run():
-        async with AsyncClient.connect(target, tls) as client:
-            return await call(client)
-
-    try:
-        return asyncio.run(run())
-    except errors.RegulinkError as exc:
-        fail(f"{exc.code}: {exc}")
+    return with_client(as_agency, target, tls_dir, call)
 
 
 def _emit(message, as_json: bool) -> bool:

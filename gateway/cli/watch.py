@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from pathlib import Path
 from typing import Annotated, Optional
@@ -12,10 +11,8 @@ from google.protobuf import json_format
 from rich.markup import escape
 from rich.table import Table
 
-from gateway import errors
-from gateway.cli.common import As, Target, TlsDir, console, fail, out
-from gateway.sdk.client import AsyncClient, TlsFiles
-from gateway.server import config
+from gateway.cli.common import As, Target, TlsDir, console, fail, out, with_client
+from gateway.sdk.client import AsyncClient
 from graph.visibility import NAMES as TLP_NAMES
 from regulink.v1 import watch_pb2 as wpb
 
@@ -25,16 +22,7 @@ Json = Annotated[bool, typer.Option("--json", help="Print the raw answer as JSON
 
 
 def _run(as_agency: str, target: str, tls_dir: Path | None, work):
-    tls = TlsFiles.for_agency(tls_dir or config.Settings().tls, as_agency)
-
-    async def run():
-        async with AsyncClient.connect(target, tls) as client:
-            return await work(client)
-
-    try:
-        return asyncio.run(run())
-    except errors.RegulinkError as exc:
-        fail(f"{exc.code}: {exc}")
+    return with_client(as_agency, target, tls_dir, work)
 
 
 def describe(watch: wpb.Watch) -> str:
