@@ -477,8 +477,8 @@ from gateway.cli.watch import alerts, watch_app  # noqa: E402
 app.add_typer(watch_app, name="watch", rich_help_panel="Investigator")
 app.command("alerts", rich_help_panel="Investigator")(alerts)
 
-from gateway.console.command import console as console_command  # noqa: E402
-from gateway.console.command import console_user  # noqa: E402
+from gateway.cli.console import console as console_command  # noqa: E402
+from gateway.cli.console import console_user  # noqa: E402
 
 app.command("console", rich_help_panel="Investigator")(console_command)
 app.command("console-user", rich_help_panel="Operator")(console_user)

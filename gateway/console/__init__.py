@@ -11,6 +11,7 @@ contents on disk, and logs none.
     link.py       the gateway through the SDK: errors, reachability, the pinned log key
     proofs.py     a record's signature and inclusion, checked here with the pinned log key
     live.py       one Subscribe stream: new records touching the canvas, to each open page
+    alerts.py     one Alerts stream: the agency's alerts as they stand, to each open page (through live.py)
     views.py      the SDK's answers as the page's JSON
     saved.py      saved investigations, per agency, in a local SQLite file
     api.py        the page's JSON endpoints

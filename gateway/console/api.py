@@ -22,13 +22,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from gateway import errors
-from gateway.sdk.client import sign_for
 from gateway.console import views
 from gateway.console.proofs import RecordRef
 from gateway.console.saved import BadCanvas
+from gateway.sdk.client import sign_for
 from graph import schema
 from graph.visibility import tlp_level
-from regulink.v1 import export_pb2, records_pb2
+from regulink.v1 import export_pb2, records_pb2, watch_pb2
 
 log = logging.getLogger("regulink.console")
 
@@ -364,10 +364,73 @@ async def investigations_delete(request: Request, payload: dict) -> dict:
     return {"deleted": await asyncio.to_thread(_state(request).saved.delete, payload.get("name"))}
 
 
+# -- alerts: the agency's, as the console follows them (gateway.console.alerts) -------------------------
+
+TRIAGES = {"confirmed": watch_pb2.TRIAGE_CONFIRMED, "dismissed": watch_pb2.TRIAGE_DISMISSED}
+MAX_NOTE = 2000  # the gateway's own limit (AckAlert)
+
+
+@endpoint
+async def alerts(request: Request, payload: dict) -> dict:
+    """The panel: the newest alerts first, the number not triaged, and where the list stands (`revision`)."""
+    return _state(request).alerts.listing()
+
+
+def _alert_id(payload: dict) -> int:
+    return _int(payload, "alert_id", 0, 1, 2**63 - 1)
+
+
+@endpoint
+async def alert_ack(request: Request, payload: dict) -> dict:
+    """Confirm or dismiss an alert with a note, as the person (the gateway's audit names them)."""
+    alert_id = _alert_id(payload)
+    triage = _text(payload, "triage", most=10)
+    if triage not in TRIAGES:
+        raise BadRequest("triage", "triage: confirmed or dismissed")
+    note = _text(payload, "note", required=False, most=MAX_NOTE)
+    message = await _ask(request, lambda c: c.ack_alert(alert_id, TRIAGES[triage], note))
+    book = _state(request).alerts
+    return {"alert": book.apply(message), **book.counts()}
+
+
+@endpoint
+async def alert_open(request: Request, payload: dict) -> dict:
+    """An alert's subgraph for the canvas: its elements as the agency may see them now (a record
+    retracted since is not drawn from the alert's copy), and the matched keys to highlight."""
+    alert_id = _alert_id(payload)
+    book = _state(request).alerts
+    view, keys = book.get(alert_id), book.elements(alert_id)
+    if view is None or keys is None:
+        return _problem(404, "no such alert among the ones this console lists", "alert_id")
+    node_keys, edge_keys = keys
+    found = {"nodes": [], "edges": [], "truncated": False}
+    if node_keys:
+        found = await _elements(request, export_pb2.ElementSelection(node_keys=node_keys, edge_keys=edge_keys))
+    return {**found, "alert_id": alert_id, "matched": [m["key"] for m in view["matched"]],
+            "missing": len(node_keys) - len(found["nodes"])}
+
+
+@endpoint
+async def watch_key(request: Request, payload: dict) -> dict:
+    """Watch a node's key (a KeyRule), unless the agency watches it already."""
+    key = _text(payload, "key")
+    person = _person(request)
+
+    async def run(client):
+        for watch in await client.watches():
+            if watch.WhichOneof("rule") == "key" and watch.key.key == key:
+                return watch, True
+        label = f"from the console ({person})" if person else "from the console"
+        return await client.add_watch(watch_pb2.KeyRule(key=key), label=label), False
+
+    watch, already = await _ask(request, run)
+    return {"watch_id": watch.watch_id, "key": watch.key.key, "already": already}
+
+
 # -- live -------------------------------------------------------------------------------------------------
 
 async def live(request: Request) -> Response:
-    """Server-sent events: the gateway's reachability, and new records touching any node."""
+    """Server-sent events: the gateway's reachability, new records touching any node, alert changes."""
     feed = _state(request).feed
     link = _state(request).link
 

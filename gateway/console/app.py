@@ -35,6 +35,7 @@ from starlette.staticfiles import StaticFiles
 
 from gateway.console import api
 from gateway.console.access import LinkTokens, Sessions, Users
+from gateway.console.alerts import AlertBook
 from gateway.console.link import GatewayLink
 from gateway.console.live import Feed
 from gateway.console.proofs import Prover
@@ -74,6 +75,7 @@ class ConsoleState:
     tokens: LinkTokens = field(default_factory=LinkTokens)
     sessions: Sessions = field(default_factory=Sessions)
     feed: Feed | None = None
+    alerts: AlertBook | None = None
     prover: Prover | None = None
     port: int = 0
 
@@ -92,7 +94,8 @@ def _page(title: str, *paragraphs: str, status: int = 200) -> HTMLResponse:
     """A small server-made page (link expired, login), every text escaped, styled by the console's CSS."""
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     return HTMLResponse(f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}'
-                        f'</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/static/console.css"></head><body class="notice">'
+                        f'</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/static/console.css">'
+                        f'</head><body class="notice">'
                         f'<main><h1>{html.escape(title)}</h1>{body}</main></body></html>', status_code=status)
 
 
@@ -220,9 +223,12 @@ def build(console: ConsoleState) -> Starlette:
         console.prover = Prover(console.link.agency, console.link.log_key_id)
         console.feed = Feed(console.link)
         console.feed.start()
+        console.alerts = AlertBook(console.link, console.feed)
+        console.alerts.start()
         try:
             yield
         finally:
+            await console.alerts.stop()
             await console.feed.stop()
 
     post = ["POST"]
@@ -247,6 +253,10 @@ def build(console: ConsoleState) -> Starlette:
         Route("/api/investigations/save", api.investigations_save, methods=post),
         Route("/api/investigations/open", api.investigations_open, methods=post),
         Route("/api/investigations/delete", api.investigations_delete, methods=post),
+        Route("/api/alerts", api.alerts, methods=post),
+        Route("/api/alerts/ack", api.alert_ack, methods=post),
+        Route("/api/alerts/open", api.alert_open, methods=post),
+        Route("/api/watch", api.watch_key, methods=post),
         Route("/api/live", api.live),
         Mount("/static", StaticFiles(directory=STATIC)),
         Route("/vendor/cytoscape.min.js", lambda request: FileResponse(VENDOR / "cytoscape.min.js",

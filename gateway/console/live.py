@@ -9,7 +9,8 @@ highlighted node shows the new fact), and tells the pages: record id,
 agency, marking, node keys; never names or other contents. A withdrawn
 record is announced the same way. When the stream breaks, the pages are
 told the gateway went away and the console subscribes again from where it
-stopped, with back-off.
+stopped, with back-off. The same pages' feed carries the alert panel's
+changes (gateway.console.alerts).
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ import contextlib
 from dataclasses import asdict, dataclass
 
 from gateway import errors
-from gateway.sdk.client import AsyncClient
 from gateway.ledger.checkpoint import CheckpointError
 from gateway.ledger.verify import ProofError
+from gateway.sdk.client import AsyncClient
 
 PARALLEL = 2  # proof checks at once: each holds one of the agency's Subscribe streams for a moment
 

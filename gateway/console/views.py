@@ -1,4 +1,4 @@
-"""The SDK's answers as the page's JSON: a canvas element, a card, a list of hits.
+"""The SDK's answers as the page's JSON: a canvas element, a card, a list of hits, an alert.
 
 Only what the gateway answered goes out, in the shape the page draws. Every
 text stays text: the page puts it into the DOM with textContent and into
@@ -15,7 +15,9 @@ from importlib import resources
 import yaml
 
 from graph import schema
-from graph.visibility import STRICTEST_NAME as STRICTEST, tlp_name
+from graph.visibility import NAMES, RED, tlp_name
+from graph.visibility import STRICTEST_NAME as STRICTEST
+
 
 def _ms(stamp) -> int:
     return stamp.seconds * 1000 + stamp.nanos // 1_000_000
@@ -25,7 +27,8 @@ def _ms(stamp) -> int:
 def model() -> dict:
     """Entity types with their colour and shape, link types with their label (graph/model)."""
     links = yaml.safe_load((resources.files("graph") / "model" / "links.yaml").read_text(encoding="utf-8"))
-    return {"types": {name: {"color": kind.color, "shape": kind.shape} for name, kind in sorted(schema.BY_NAME.items())},
+    types = sorted(schema.BY_NAME.items())
+    return {"types": {name: {"color": kind.color, "shape": kind.shape} for name, kind in types},
             "links": {item["name"]: item["label"] for item in links}}
 
 
@@ -108,3 +111,42 @@ def from_cytoscape(document: dict) -> dict:
               "evidence": list(d.get("evidence", []))[:20]}
              for d in (item["data"] for item in elements.get("edges", []))]
     return {"nodes": nodes, "edges": edges, "truncated": False}
+
+
+# -- alerts (WatchService) ------------------------------------------------------------------------
+
+TRIAGES = {1: "confirmed", 2: "dismissed"}  # regulink.v1.Triage; 0 (not triaged yet) is ""
+
+
+def _strictest(markings) -> str:
+    """The strictest of these markings by name; one the console does not know counts as the strictest."""
+    levels = [m if m in NAMES else RED for m in markings]
+    return tlp_name(max(levels)) if levels else STRICTEST
+
+
+def alert(message) -> dict:
+    """An alert as the panel lists it: what matched, the records behind it, what has become of it.
+    The subgraph itself stays out (the panel opens it on the canvas through `alert_elements`); only
+    the matched nodes' captions come along, as the gateway drew them for this agency."""
+    drawn = {n.key: n for n in message.subgraph.nodes}
+    return {
+        "alert_id": message.alert_id, "watch_id": message.watch_id, "kind": message.kind,
+        "summary": message.summary, "score": round(message.score, 1),
+        "matched": [{"key": k, "label": drawn[k].caption if k in drawn else "",
+                     "type": drawn[k].type if k in drawn else ""} for k in message.matched_keys],
+        "records": [{"agency": r.agency_id, "record_id": r.record_id, "version": r.version,
+                     "log_index": r.log_index, "tlp": tlp_name(r.tlp), "accepted_ms": _ms(r.accepted_at)}
+                    for r in message.records],
+        "tlp": _strictest([r.tlp for r in message.records]),
+        "nodes": len(message.subgraph.nodes), "edges": len(message.subgraph.edges),
+        "raised_ms": _ms(message.raised_at),
+        "withdrawn": message.withdrawn, "withdrawn_ms": _ms(message.withdrawn_at) if message.withdrawn else 0,
+        "triage": TRIAGES.get(message.triage, "triaged" if message.triage else ""),
+        "note": message.note, "triaged_ms": _ms(message.triaged_at) if message.triage else 0,
+    }
+
+
+def alert_elements(message) -> tuple[list[str], list[str]]:
+    """The keys of an alert's subgraph: what "open on canvas" asks the gateway for, as it stands now."""
+    return ([n.key for n in message.subgraph.nodes],
+            [edge(e)["id"] for e in message.subgraph.edges])

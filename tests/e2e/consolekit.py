@@ -223,6 +223,17 @@ async def select(opened: Opened, *keys: str) -> None:
                                             keys.forEach(k => cy.getElementById(k).select()); }""", list(keys))
 
 
+async def capture_live(opened: Opened) -> None:
+    """A second event stream in the page that keeps every live event the console pushes to it
+    (`live_events`): what a page is told, beside what it shows and fetches. The page's own is left alone."""
+    await opened.page.evaluate("""() => { window.__live = [];
+        new EventSource('/api/live').onmessage = (message) => window.__live.push(message.data); }""")
+
+
+async def live_events(opened: Opened) -> list[dict]:
+    return [json.loads(data) for data in await opened.page.evaluate("window.__live")]
+
+
 async def canvas_keys(opened: Opened) -> set[str]:
     return set(await opened.page.evaluate("window.regulink.canvas.cy.nodes().map(n => n.id())"))
 

@@ -42,6 +42,7 @@ export class Canvas {
       { selector: "node.operator", style: { "border-width": 4, "border-color": "#b3261e" } },
       { selector: "node:locked", style: { "border-style": "double", "border-width": 4 } },
       { selector: "node:selected", style: { "overlay-opacity": 0.18, "overlay-color": "#1f5fbf", "border-color": "#1f5fbf", "border-width": 3 } },
+      { selector: "node.alert-match", style: { "border-width": 5, "border-color": "#d81b60", "underlay-color": "#d81b60", "underlay-opacity": 0.35, "underlay-padding": 8 } },
       { selector: "node.live", style: { "underlay-color": "#ff9800", "underlay-opacity": 0.55, "underlay-padding": 9 } },
       { selector: "edge", style: {
         "width": 1.5, "line-color": "#8a94a6", "target-arrow-color": "#8a94a6", "target-arrow-shape": "triangle",

@@ -36,6 +36,7 @@ export class Card {
       el("h2", {}, name(n.label)),
       el("p", { class: "meta" }, `${n.type} `, tlpBadge(n.tlp)),
       el("p", { class: "meta", text: `key ${n.key}` }),
+      el("p", { class: "meta" }, this.watchButton(n.key)),
       el("p", { class: "meta", text: `reported by ${n.agencies.join(", ")} · first seen ${date(n.first_ms)} · last seen ${date(n.last_ms)}` }),
     );
     for (const text of n.caution_texts) panel.append(el("p", { class: "caution", role: "note", text: `Caution: ${text}` }));
@@ -71,6 +72,22 @@ export class Card {
           name(l.node.label)),
         ` · ${this.session.model.links[l.edge.type] || l.edge.type} · `, tlpBadge(l.edge.tlp)))));
     }
+  }
+
+  // "Watch this": a key watch (WatchService) on the node; its alerts come in the Alerts panel.
+  watchButton(key) {
+    const status = el("span", { class: "watch-status", role: "status" });
+    const watch = async () => {
+      status.textContent = " …";
+      try {
+        const answer = await post("/api/watch", { key });
+        status.textContent = answer.already ? ` already watched (${answer.watch_id})` : ` watched (${answer.watch_id}): alerts come in the Alerts panel`;
+      } catch (error) {
+        status.textContent = ` ${error.message}`;
+      }
+    };
+    return el("span", {}, el("button", { id: "watch-this", class: "watchbtn", onclick: watch, text: "Watch this",
+      title: "Alert your agency when a new record it may see asserts this or links to it" }), status);
   }
 
   recordRef(ref, records) {

@@ -1,5 +1,6 @@
-// Live: the console's server-sent events — the gateway's reachability, and new or withdrawn records
-// with the graph keys they touch (never their contents). EventSource reconnects by itself.
+// Live: the console's server-sent events — the gateway's reachability, new or withdrawn records with
+// the graph keys they touch (never their contents), and changes to the agency's alerts (alerts.js).
+// EventSource reconnects by itself; each connection starts with a "status" event.
 
 export class Live {
   constructor(handlers) {

@@ -6,6 +6,7 @@ import { Canvas, markingBanner } from "./canvas.js";
 import { Search } from "./search.js";
 import { Card } from "./card.js";
 import { Live } from "./live.js";
+import { AlertsPanel } from "./alerts.js";
 
 const $ = (id) => document.getElementById(id);
 const status = $("status");
@@ -232,6 +233,29 @@ async function boot() {
     } catch (error) { failed(error); }
   });
 
+  // -- alerts ---------------------------------------------------------------------------------------
+  // Open on canvas: the alert's elements as the agency may see them now, added as an expansion is
+  // (styles, banner, undo), with what matched highlighted and its card shown.
+  async function openAlert(alert) {
+    try {
+      const answer = await post("/api/alerts/open", { alert_id: alert.alert_id });
+      if (!answer.nodes.length) return say(`alert #${alert.alert_id}: nothing of it is left that you may see now`, true);
+      canvas.add(answer, answer.matched.find((key) => canvas.has(key)) || null);
+      cy.nodes(".alert-match").removeClass("alert-match");
+      const matched = cy.nodes().filter((n) => answer.matched.includes(n.id()));
+      matched.addClass("alert-match");
+      cy.$(":selected").unselect();
+      matched.select();
+      if (matched.nonempty()) card.showNode(matched[0].id());
+      let text = `alert #${alert.alert_id} on the canvas: ${answer.nodes.length} node(s), ${answer.edges.length} link(s)`;
+      if (answer.missing) text += `; ${answer.missing} node(s) you may no longer see were left out`;
+      say(text);
+    } catch (error) { failed(error); }
+  }
+  const alerts = new AlertsPanel({ panel: $("alerts"), list: $("alert-list"), state: $("alerts-state"),
+    toggle: $("alerts-toggle"), badge: $("alerts-badge") }, { open: openAlert });
+  window.regulink.alerts = alerts;
+
   // -- live and the gateway's reachability ------------------------------------------------------
   const banner = $("gateway-banner");
   let probing = null;
@@ -253,7 +277,11 @@ async function boot() {
   on("down", gatewayDown);
   on("signedOut", () => say("the session ended: open a new console link", true));
   const live = new Live({
-    status: (up) => (up ? gatewayUp() : gatewayDown()),
+    status: (up) => {
+      if (up) gatewayUp(); else gatewayDown();
+      alerts.load(); // the first event of every (re)connection: the list as the console holds it now
+    },
+    alerts: (change) => alerts.event(change),
     record: (event) => {
       const touched = cy.nodes().filter((n) => event.keys.includes(n.id()));
       if (touched.empty()) return;

@@ -17,9 +17,10 @@ from typing import Annotated, Optional
 import typer
 
 from gateway import keys
-from gateway.server import config
-from gateway.cli.common import As, Target, TlsDir, console as stderr, fail, out
+from gateway.cli.common import As, Target, TlsDir, fail, out
+from gateway.cli.common import console as stderr
 from gateway.sdk.client import TlsFiles
+from gateway.server import config
 
 DEFAULT_STATE = Path("~/.regulink/console").expanduser()
 
@@ -104,7 +105,7 @@ def console(
 
     Example: regulink console --as npa-cyber --key keys/npa-cyber.pem --open
     """
-    from gateway.console.access import UsersFileError, Users, check_person_name
+    from gateway.console.access import Users, UsersFileError, check_person_name
 
     host, port = _split_listen(listen)
     if not _loopback(host):
@@ -157,10 +158,10 @@ async def _serve(agency, target, tls, with_gateway, host, port, state, pinned, s
                  tls_cert, tls_key, server_names, open_browser) -> None:
     import uvicorn
 
-    from gateway.ops import process
     from gateway.console.app import ConsoleServer, ConsoleState, build
     from gateway.console.link import GatewayLink, LinkRefused
     from gateway.console.saved import Investigations
+    from gateway.ops import process
 
     gateway = None
     if with_gateway is not None:
