@@ -12,6 +12,7 @@ import time
 import pytest
 
 from gateway import errors
+from gateway.sdk.client import AsyncClient, TlsFiles
 from gateway.server import config
 from gateway.server.app import Gateway
 from regulink.v1 import records_pb2 as pb
@@ -240,6 +241,32 @@ async def test_triage_confirms_or_dismisses_an_alert_of_the_agency_only(wenv):
         pass
     replayed = (await events(wenv, "tokyo-metro", start))[0].alert
     assert (replayed.triage, replayed.note) == (wpb.TRIAGE_DISMISSED, "")
+
+
+async def test_a_triage_reaches_every_follower_and_the_audit_names_the_person(wenv):
+    """Two people of one agency follow its alerts (two consoles, a console and the CLI): one's triage
+    comes to the other as an event of the stream, and the audit line names who triaged."""
+    address = wallet()
+    async with AsyncClient.connect(wenv.target, TlsFiles.for_agency(wenv.tls, "npa-cyber"),
+                                   investigator="Inspector Sato") as sato:
+        await sato.add_watch(wpb.KeyRule(key=f"wallet:ETH:{address}"))
+        start = await last_position(wenv, "npa-cyber")
+        await evaluated(wenv, await submit(wenv, record("fsa-jp", entities=[wallet_entity("w", address)])))
+        (raised,) = await events(wenv, "npa-cyber", start)
+
+        async def next_event() -> wpb.AlertsResponse:
+            async for event in wenv.client("npa-cyber").alerts(raised.position, follow=True):
+                return event
+
+        following = asyncio.ensure_future(next_event())
+        await asyncio.sleep(0.3)
+        assert not following.done()
+        await sato.ack_alert(raised.alert.alert_id, wpb.TRIAGE_CONFIRMED, "same wallet as NPA-CY-12")
+        event = await asyncio.wait_for(following, 10)
+    assert event.position > raised.position and event.alert.alert_id == raised.alert.alert_id
+    assert (event.alert.triage, event.alert.note) == (wpb.TRIAGE_CONFIRMED, "same wallet as NPA-CY-12")
+    lines = wenv.gateway.audit.recent(50, "npa-cyber", "Inspector Sato")
+    assert {"AddWatch", "AckAlert"} <= {line["call"] for line in lines}
 
 
 async def test_a_retraction_withdraws_the_alert_it_caused(wenv):

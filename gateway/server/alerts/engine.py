@@ -146,6 +146,10 @@ class Alerting:
         """An event set when the agency's alert stream next grows (Alerts streams wait on it)."""
         return self._streams.setdefault(agency, asyncio.Event())
 
+    def notify(self, agencies: Iterable[str]) -> None:
+        """The agencies' alert streams grew (a triage, from the WatchService): wake their followers."""
+        self._woken(agencies)
+
     def _woken(self, agencies: Iterable[str]) -> None:
         for agency in agencies:
             event = self._streams.pop(agency, None)

@@ -271,12 +271,15 @@ class WatchStore:
         return None if row is None else _alert(row)
 
     def ack(self, agency_id: str, alert_id: int, triage: int, note: str) -> StoredAlert | None:
-        """Triage one of the agency's alerts (a later ack replaces an earlier); None if it has no such alert."""
+        """Triage one of the agency's alerts (a later ack replaces an earlier); None if it has no such alert.
+        The triage is an event of the agency's stream too: every console and CLI following it sees it."""
         with self._write() as conn:
             cursor = conn.execute("UPDATE alerts SET triage = ?, note = ?, triaged_ms = ? WHERE agency_id = ? "
                                   "AND alert_id = ?", (triage, note, int(time.time() * 1000), agency_id, alert_id))
             if not cursor.rowcount:
                 return None
+            conn.execute("INSERT INTO events VALUES (?, ?, ?)",
+                         (agency_id, self._next_position(conn, agency_id), alert_id))
             row = conn.execute(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE agency_id = ? AND alert_id = ?",
                                (agency_id, alert_id)).fetchone()
         return _alert(row)

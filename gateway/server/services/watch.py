@@ -19,6 +19,7 @@ from google.protobuf import json_format
 from gateway.errors import InvalidArgument, NotFound, TooManyWatches, Unavailable
 from gateway.server.admission.identity import caller_agency
 from gateway.server.alerts.store import StoredAlert, StoredWatch
+from gateway.server.audit import investigator_name
 from graph.watchlist import BadRule, Rule, check_rule
 from regulink.v1 import watch_pb2 as pb
 
@@ -98,13 +99,14 @@ class WatchService:
     def _caller(self, context) -> str:
         return caller_agency(context, self.gateway.registry.snapshot())
 
-    def _audit(self, caller: str, call: str, request):
+    def _audit(self, caller: str, call: str, request, context):
+        """The call's audit line, with the person the console or CLI names (as every query's)."""
         params = json_format.MessageToDict(request, preserving_proto_field_name=True)
-        return self.gateway.audit.call(caller, call, params)
+        return self.gateway.audit.call(caller, call, params, investigator_name(context.invocation_metadata()))
 
     async def AddWatch(self, request: pb.AddWatchRequest, context) -> pb.AddWatchResponse:
         caller = self._caller(context)
-        async with self._audit(caller, "AddWatch", request) as line:
+        async with self._audit(caller, "AddWatch", request, context) as line:
             if len(request.label) > MAX_LABEL:
                 raise InvalidArgument(f"at most {MAX_LABEL} characters", field="label")
             try:
@@ -124,7 +126,7 @@ class WatchService:
 
     async def RemoveWatch(self, request: pb.RemoveWatchRequest, context) -> pb.RemoveWatchResponse:
         caller = self._caller(context)
-        async with self._audit(caller, "RemoveWatch", request) as line:
+        async with self._audit(caller, "RemoveWatch", request, context) as line:
             if not await self.alerting.remove_watch(caller, _watch_number(request.watch_id)):
                 raise NotFound(f"no watch {request.watch_id[:40]!r}", field="watch_id")
             line.results = 1
@@ -148,7 +150,7 @@ class WatchService:
 
     async def AckAlert(self, request: pb.AckAlertRequest, context) -> pb.AckAlertResponse:
         caller = self._caller(context)
-        async with self._audit(caller, "AckAlert", request) as line:
+        async with self._audit(caller, "AckAlert", request, context) as line:
             if request.triage not in (pb.TRIAGE_CONFIRMED, pb.TRIAGE_DISMISSED):
                 raise InvalidArgument("TRIAGE_CONFIRMED or TRIAGE_DISMISSED", field="triage")
             if len(request.note) > MAX_NOTE:
@@ -158,4 +160,5 @@ class WatchService:
             if stored is None:
                 raise NotFound(f"no alert {request.alert_id}", field="alert_id")
             line.results = 1
+        self.alerting.notify([caller])  # the triage is an event of the caller's stream
         return pb.AckAlertResponse(alert=alert_message(stored))
