@@ -19,7 +19,7 @@ a bad row exits 2 with the FORMAT the file looks like (connectors/detect.py).
 from __future__ import annotations
 
 import asyncio
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -38,10 +38,10 @@ from connectors.tabular import UNMAPPED
 from gateway import errors, keys
 from gateway.cli.common import DEFAULT_TARGET, As, Target, TlsDir, agency_tls, console, fail
 from gateway.ledger.checkpoint import CheckpointError
-from gateway.ledger.hashing import commitment_leaf_hash
 from gateway.ledger.verify import ProofError
 from gateway.sdk import receipts
-from gateway.sdk.client import AsyncClient, envelope_of, sign_for
+from gateway.sdk.client import AsyncClient
+from gateway.sdk.push import Pushed, push_records
 from graph import resolve
 from regulink.v1 import envelope_pb2, exchange_pb2, records_pb2
 
@@ -50,9 +50,6 @@ UNDATED = "no issue date"
 # Bad rows printed per run, and per identical reason (a systematic fault is said a few times, then counted).
 SHOWN_BAD = 200
 SHOWN_PER_REASON = 3
-# Envelopes per stream message: records are at most 256 KiB (connectors/base.py), so a message
-# stays under the default 16 MiB limit.
-PER_MESSAGE = 32
 
 
 class Format(str, Enum):
@@ -69,15 +66,10 @@ class UnknownMarking(str, Enum):
 
 
 @dataclass
-class Summary:
+class Summary(Pushed):
     """What an ingest run did; `already` counts ALREADY_EXISTS answers, `differs` those of them whose
     content in the log is not what the source gives now."""
 
-    records: int = 0
-    pushed: int = 0
-    already: int = 0
-    differs: int = 0
-    rejected: int = 0
     bad_rows: int = 0
     undated: int = 0  # bad rows only for want of a date (the source gives none, no --issued-at)
     stopped_at: BadRow | None = None
@@ -112,13 +104,6 @@ class Summary:
         return lines
 
 
-def same_envelope(receipt: exchange_pb2.Receipt, envelope: envelope_pb2.Envelope) -> bool:
-    """True when the log's entry behind an ALREADY_EXISTS receipt commits to exactly this envelope."""
-    if not receipt.nonce or not receipt.leaf_hash:
-        return True  # a duplicate within this very run
-    return commitment_leaf_hash(receipt.nonce, receipts.canonical_envelope(envelope)) == receipt.leaf_hash
-
-
 async def push_items(
     client: AsyncClient,
     items: Iterable,
@@ -131,32 +116,15 @@ async def push_items(
     on_receipt: Callable[[exchange_pb2.Receipt, envelope_pb2.Envelope], None] = lambda *a: None,
     on_differs: Callable[[str, records_pb2.CaseRecord], None] = lambda *a: None,
 ) -> Summary:
-    """Sign and stream a connector's records; verify receipts; count outcomes (the SDK's partner path)."""
+    """A connector's records through the SDK's push loop (gateway.sdk.push), bad rows counted on the way."""
     summary = Summary()
-    key, origin = log_key or await client.log_key()
-    pending: deque[tuple[str, records_pb2.CaseRecord, envelope_pb2.Envelope]] = deque()
 
-    def envelopes():
-        for location, record in _sound(items, summary, strict, on_bad):
-            signed = sign_for(record, signers)  # with recipient commitments when it names recipients
-            pending.append((location, record, envelope_of(signed)))
-            summary.records += 1
-            yield signed
+    def already(location, record, _error, differs: bool) -> None:
+        if differs:
+            on_differs(location, record)
 
-    async for outcome in client.submit_stream(envelopes(), per_message=PER_MESSAGE):
-        location, record, envelope = pending.popleft()
-        if isinstance(outcome, exchange_pb2.Receipt):
-            receipts.verify_receipt(outcome, envelope, key, origin)
-            summary.pushed += 1
-            on_receipt(outcome, envelope)
-        elif isinstance(outcome, errors.AlreadyExists):
-            summary.already += 1
-            if outcome.receipt is not None and not same_envelope(outcome.receipt, envelope):
-                summary.differs += 1
-                on_differs(location, record)
-        else:
-            summary.rejected += 1
-            on_rejected(location, record, outcome)
+    await push_records(client, _sound(items, summary, strict, on_bad), signers, log_key=log_key,
+                       on_receipt=on_receipt, on_already=already, on_rejected=on_rejected, counts=summary)
     return summary
 
 
@@ -368,4 +336,4 @@ def _push(items, options: Options, key: Path | None, as_agency: str, target: str
     raise AssertionError("unreachable")
 
 
-__all__ = ["Format", "Summary", "dry_run", "ingest", "push_items", "same_envelope"]
+__all__ = ["Format", "Summary", "dry_run", "ingest", "push_items"]

@@ -41,11 +41,11 @@ from gateway.ledger.checkpoint import CheckpointError
 from gateway.ledger.verify import ProofError
 from gateway.ops import devca
 from gateway.sdk import receipts
-from gateway.sdk.client import AsyncClient, TlsFiles, envelope_of, sign_for
+from gateway.sdk.client import AsyncClient, TlsFiles
+from gateway.sdk.push import push_records
 from gateway.sdk.record_files import RecordFileError, read_records
 from gateway.server import config
 from gateway.server.registry import KINDS, Registry
-from regulink.v1 import exchange_pb2
 
 app = typer.Typer(
     help="regulink: share signed case records about crypto-asset entities between regulators, "
@@ -319,29 +319,27 @@ def push(
         records = list(read_records(file, as_agency))
     except RecordFileError as exc:
         fail(str(exc))
-    envelopes = [sign_for(r, signers) for _, r in records]
     receipts_path = receipts_out or file.with_suffix(file.suffix + ".receipts.jsonl")
     counts = {"accepted": 0, "rejected": 0}
 
     async def run() -> None:
         async with AsyncClient.connect(target, tls) as client:
-            log_key, origin = await client.log_key()
             with Progress(TextColumn("pushing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                           console=console) as progress, receipts_path.open("w") as sink:
-                task = progress.add_task("push", total=len(envelopes))
-                i = 0
-                async for outcome in client.submit_stream(envelopes):
-                    line, record = records[i]
-                    if isinstance(outcome, exchange_pb2.Receipt):
-                        receipts.verify_receipt(outcome, envelope_of(envelopes[i]), log_key, origin)
-                        sink.write(receipts.receipt_line(outcome, envelope_of(envelopes[i])))
-                        counts["accepted"] += 1
-                    else:
-                        counts["rejected"] += 1
-                        progress.console.print(f"[red]{file}:{line}[/red] {record.record_id}: "
-                                               f"{outcome.code} {outcome}")
-                    i += 1
+                task = progress.add_task("push", total=len(records))
+
+                def accepted(receipt, envelope) -> None:
+                    sink.write(receipts.receipt_line(receipt, envelope))
+                    counts["accepted"] += 1
                     progress.advance(task)
+
+                def refused(location, record, error, *_) -> None:
+                    counts["rejected"] += 1
+                    progress.console.print(f"[red]{location}[/red] {record.record_id}: {error.code} {error}")
+                    progress.advance(task)
+
+                await push_records(client, [(f"{file}:{line}", record) for line, record in records], signers,
+                                   on_receipt=accepted, on_already=refused, on_rejected=refused)
 
     try:
         asyncio.run(run())
