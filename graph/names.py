@@ -78,7 +78,9 @@ def strip_legal_form(name: str) -> str:
     return clean.strip_tail(" ".join(words))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def skeleton(normalized: str) -> str:
+    # Cached: a watched name is compared with every name of its blocks, record after record.
     compact = normalized.replace(" ", "").translate(_SKELETON_MAP)
     return compact[:1] + _VOWELS.sub("", compact[1:])
 
