@@ -70,7 +70,7 @@ def run() -> list[dict]:
         subgraph = random_subgraph(nodes, edges, seed=1)
         info = ExportInfo.for_subgraph(subgraph, "benchmark", "fsa-jp")
         scale = f"{len(subgraph.nodes) // 1000}k nodes / {len(subgraph.edges) // 1000}k edges"
-        rows.append({"figure": f"layout (igraph FR grid), {scale} (median of {RUNS})",
+        rows.append({"figure": f"layout (FR with a grid field), {scale} (median of {RUNS})",
                      "value": _median(lambda subgraph=subgraph: layout(subgraph)), "unit": "s", "goal": ""})
         for fmt in FORMATS_TIMED:
             sink = ByteCounter()
