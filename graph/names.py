@@ -16,10 +16,11 @@ import re
 import unicodedata
 from collections import defaultdict
 
-import pykakasi
 from anyascii import anyascii
 from cleanco import clean
 from rapidfuzz import fuzz
+
+from graph import kana
 
 # Japanese legal forms, which cleanco does not know (it handles Ltd, Inc., Pte, GmbH, K.K. …).
 JAPANESE_LEGAL_FORMS = ("株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "一般社団法人", "一般財団法人",
@@ -31,11 +32,6 @@ _VOWELS = re.compile(r"[aeiouy]+")
 THRESHOLD = 85.0
 
 
-@functools.cache
-def _kakasi() -> pykakasi.kakasi:
-    return pykakasi.kakasi()
-
-
 @functools.lru_cache(maxsize=1 << 16)
 def normalize(name: str) -> str:
     """Lower-case ASCII words with legal forms removed; '' when nothing is left."""
@@ -44,7 +40,7 @@ def normalize(name: str) -> str:
         text = text.replace(form, " ")
     text = strip_legal_form(text) or text
     if _JAPANESE.search(text):
-        text = " ".join(part["hepburn"] for part in _kakasi().convert(text))
+        text = kana.romanize(text)
     else:
         text = anyascii(text)
     return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())

@@ -41,8 +41,9 @@ import orjson
 from graph.visibility import EVERYONE
 
 # 1: keyed JSON objects (session 2); 2: every entry in one `src` list (session 3); 3: paged entries;
-# 4: an entry of a type other than its element's label says so (facts "type")
-FORMAT = 4
+# 4: an entry of a type other than its element's label says so (facts "type"); 5: Japanese names
+# romanized by graph/kana.py (Janome) instead of pykakasi, so name blocks are filed anew
+FORMAT = 5
 HEAD = 32  # entries on the element itself
 PAGE = 256  # entries per overflow page
 

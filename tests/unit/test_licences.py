@@ -41,9 +41,8 @@ ALLOWED_LGPL = {
 
 # Copyleft dependencies that are known, tracked and to be replaced. A new copyleft dependency
 # fails; so does an entry here once the package is gone (delete it then).
-TO_BE_REPLACED = {
-    "pykakasi": "GPL-3.0-or-later; graph/names.py romanizes Japanese names with it. Replace it with a "
-                "permissive transliteration (e.g. cutlet + unidic-lite, MIT/BSD) or ship it separately",
+TO_BE_REPLACED: dict[str, str] = {
+    # name: why it is still here and what replaces it (pykakasi, GPL-3.0, was replaced by Janome)
 }
 
 # Packages whose metadata names no licence: checked by hand, with where.
