@@ -55,7 +55,7 @@ def family(session: int, data: Path) -> dict[int, str]:
 
 
 def kind(cmdline: str) -> str:
-    for marker, name in (("arcadedb", "graph database"), ("projection_worker", "projector"),
+    for marker, name in (("arcadedb", "graph database"), ("gateway.server.projection.worker", "projector"),
                          ("spawn_main", "signature worker"), ("resource_tracker", "resource tracker"),
                          ("gateway.cli.main", "gateway")):
         if marker in cmdline:
