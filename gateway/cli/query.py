@@ -18,8 +18,8 @@ from rich.tree import Tree
 from gateway.cli.common import As, ConfigFile, DataDirOverride, Target, TlsDir, console, fail, out, with_client
 from gateway.sdk.client import AsyncClient
 from gateway.server import config
-from graph import schema
 from graph.visibility import NAMES as TLP_NAMES
+from graph.visibility import tlp_level
 
 query_app = typer.Typer(help="Ask the graph: search, entity cards, neighbourhoods, paths, overlaps, operators "
                         "near a wallet, communities. Every answer shows only what your agency may see.",
@@ -196,30 +196,20 @@ def decide(
     Example: regulink query decide same local:mas-sg/MAS-2026-0412:op local:tokyo-metro/TMG-CONS-2026-1187:op
     --as npa-cyber --key keys/npa-cyber.pem --evidence "same director and office"
     """
-    import uuid
 
     from gateway import keys as keyfiles
     from gateway.sdk.client import sign_for
-    from regulink.v1 import records_pb2
+    from gateway.sdk.decisions import VERDICTS, decision_record
 
-    if verdict not in ("same", "different"):
+    if verdict not in VERDICTS:
         fail("the verdict is `same` or `different`")
-    try:
-        marking = records_pb2.Tlp.Value(f"TLP_{tlp.upper().replace('+', '_')}")
-    except ValueError:
-        fail(f"unknown TLP {tlp!r}; use CLEAR, GREEN, AMBER, AMBER_STRICT or RED")
+    marking = tlp_level(tlp)
+    if marking is None:
+        fail(f"unknown TLP {tlp!r}; use CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
 
     async def run(client: AsyncClient):
         cards = [(await client.entity(k)).node for k in (key_a, key_b)]
-        record = records_pb2.CaseRecord(record_id=f"decision-{uuid.uuid4().hex[:12]}", agency_id=as_agency,
-                                        version=1, tlp=marking, share_with=share_with or [],
-                                        summary=f"investigator decision: {verdict}")
-        record.issued_at.GetCurrentTime()
-        for ref, card in zip(("a", "b"), cards):
-            entity = record.entities.add(ref=ref, type=schema.BY_NAME[card.type].proto)
-            entity.identifiers.add(kind="graph_key", value=card.key)
-        link = records_pb2.LINK_TYPE_SAME_AS if verdict == "same" else records_pb2.LINK_TYPE_NOT_SAME_AS
-        record.links.add(source="a", target="b", type=link, evidence=evidence)
+        record = decision_record(as_agency, cards, verdict, evidence, marking, share_with or [])
         return await client.submit(sign_for(record, [keyfiles.load_private_key(key)]))
 
     receipt = _ask(as_agency, target, tls_dir, run)

@@ -18,13 +18,12 @@ shows once the alert changes again, or after the console restarts.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from gateway import errors
 from gateway.console import views
 from gateway.console.link import GatewayLink
-from gateway.console.live import Feed
+from gateway.console.live import Feed, Following
 
 log = logging.getLogger("regulink.console")
 KEPT = 500  # alerts the panel lists, newest first; older ones still count in the badge
@@ -42,7 +41,9 @@ def _merged(before: dict, after: dict) -> dict:
     return merged
 
 
-class AlertBook:
+class AlertBook(Following):
+    TASK = "console-alerts"
+
     def __init__(self, link: GatewayLink, feed: Feed) -> None:
         self.link, self.feed = link, feed
         self.position = 0  # the last stream position handled
@@ -53,7 +54,6 @@ class AlertBook:
         self._elements: dict[int, tuple[list[str], list[str]]] = {}
         self._known: set[int] = set()
         self._untriaged: set[int] = set()  # neither triaged nor withdrawn
-        self._task: asyncio.Task | None = None
 
     # -- what the pages ask ---------------------------------------------------------------------
 
@@ -105,15 +105,6 @@ class AlertBook:
             self._tell({})
 
     # -- the stream ---------------------------------------------------------------------------
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._follow(), name="console-alerts")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def _follow(self) -> None:
         delay = 1.0

@@ -14,7 +14,6 @@ import json
 import logging
 import time
 import urllib.parse
-import uuid
 from collections.abc import Awaitable, Callable
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -26,9 +25,9 @@ from gateway.console import views
 from gateway.console.proofs import RecordRef
 from gateway.console.saved import BadCanvas
 from gateway.sdk.client import sign_for
-from graph import schema
+from gateway.sdk.decisions import VERDICTS, decision_record
 from graph.visibility import tlp_level
-from regulink.v1 import export_pb2, records_pb2, watch_pb2
+from regulink.v1 import export_pb2, watch_pb2
 
 log = logging.getLogger("regulink.console")
 
@@ -285,21 +284,6 @@ async def export(request: Request, payload: dict) -> Response:
 
 # -- candidates: confirm or reject, signed ----------------------------------------------------------------
 
-def decision_record(agency: str, cards, verdict: str, evidence: str, tlp: int,
-                    share_with: list[str]) -> records_pb2.CaseRecord:
-    """An investigator's decision on a POSSIBLY_SAME_AS pair as a case record (as `regulink query
-    decide` makes it): the two entities by graph key, linked SAME_AS or NOT_SAME_AS."""
-    record = records_pb2.CaseRecord(record_id=f"decision-{uuid.uuid4().hex[:12]}", agency_id=agency, version=1,
-                                    tlp=tlp, share_with=share_with, summary=f"investigator decision: {verdict}")
-    record.issued_at.GetCurrentTime()
-    for ref, card in zip(("a", "b"), cards):
-        entity = record.entities.add(ref=ref, type=schema.BY_NAME[card.type].proto)
-        entity.identifiers.add(kind="graph_key", value=card.key)
-    link = records_pb2.LINK_TYPE_SAME_AS if verdict == "same" else records_pb2.LINK_TYPE_NOT_SAME_AS
-    record.links.add(source="a", target="b", type=link, evidence=evidence)
-    return record
-
-
 @endpoint
 async def decide(request: Request, payload: dict) -> dict:
     console = _state(request)
@@ -308,7 +292,7 @@ async def decide(request: Request, payload: dict) -> dict:
                              "decisions")
     a, b = _text(payload, "a"), _text(payload, "b")
     verdict = _text(payload, "verdict", most=10)
-    if verdict not in ("same", "different"):
+    if verdict not in VERDICTS:
         raise BadRequest("verdict", "verdict: same or different")
     evidence = _text(payload, "evidence", required=False, most=2000)
     marking = _text(payload, "tlp", required=False, most=20) or "AMBER"

@@ -30,12 +30,33 @@ QUEUE = 256  # events kept for a page that reads slowly; the oldest go first
 PROJECTION_WAIT = 10.0
 
 
-class Feed:
+class Following:
+    """A stream the console follows in the background (`_follow`, resuming after a break): started with
+    the console, cancelled with it."""
+
+    TASK = "console-follow"
+    _task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._follow(), name=self.TASK)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _follow(self) -> None:
+        raise NotImplementedError
+
+
+class Feed(Following):
+    TASK = "console-live"
+
     def __init__(self, link: GatewayLink) -> None:
         self.link = link
         self.pages: set[asyncio.Queue] = set()
         self.position: int | None = None
-        self._task: asyncio.Task | None = None
         link.watch(lambda up, problem: self.publish({"type": "status", "up": up, "problem": problem}))
 
     # -- pages ------------------------------------------------------------------------------------
@@ -56,15 +77,6 @@ class Feed:
             self.pages.discard(queue)
 
     # -- the stream ---------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._follow(), name="console-live")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def _follow(self) -> None:
         delay = 0.5

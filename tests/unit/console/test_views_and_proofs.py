@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import gateway.console as console_pkg
 from gateway.console import api, proofs, views
 from gateway.ledger.verify import ProofError
+from gateway.sdk.decisions import decision_record
 from gateway.server import audit
 from graph import export as graph_export
 from graph.view import EdgeView, NodeView, Subgraph
@@ -69,7 +70,7 @@ def test_query_answers_become_canvas_elements_and_unknown_markings_the_strictest
 
 def test_a_decision_is_the_record_the_command_line_signs():
     cards = [SimpleNamespace(type="Organization", key="local:a/r:op"), SimpleNamespace(type="Person", key="lei:X")]
-    record = api.decision_record("npa-cyber", cards, "different", "why", records_pb2.TLP_AMBER, ["mas-sg"])
+    record = decision_record("npa-cyber", cards, "different", "why", records_pb2.TLP_AMBER, ["mas-sg"])
     assert record.agency_id == "npa-cyber" and record.version == 1 and record.record_id.startswith("decision-")
     assert [(e.ref, e.identifiers[0].kind, e.identifiers[0].value) for e in record.entities] == [
         ("a", "graph_key", "local:a/r:op"), ("b", "graph_key", "lei:X")]
