@@ -15,6 +15,7 @@ changes (gateway.console.alerts).
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import logging
@@ -30,7 +31,7 @@ QUEUE = 256  # events kept for a page that reads slowly; the oldest go first
 PROJECTION_WAIT = 10.0
 
 
-class Following:
+class Following(abc.ABC):
     """A stream the console follows in the background (`_follow`, resuming after a break): started with
     the console, cancelled with it."""
 
@@ -46,8 +47,9 @@ class Following:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    @abc.abstractmethod
     async def _follow(self) -> None:
-        raise NotImplementedError
+        """Follow the stream until cancelled."""
 
 
 class Feed(Following):
