@@ -110,3 +110,12 @@ async def projected(env: Env, timeout: float = 30) -> None:
         assert time.monotonic() < deadline, "the projection did not catch up"
         env.gateway.projection and env.gateway.projection.wake()
         await asyncio.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+async def chromium():
+    """Headless Chromium for the console's browser tests, one per module (tests/e2e/consolekit.py)."""
+    from tests.e2e.consolekit import browser  # Playwright only where a browser is asked for
+
+    async with browser() as launched:
+        yield launched

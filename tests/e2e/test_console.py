@@ -26,7 +26,6 @@ from regulink.v1 import records_pb2
 from tests.e2e.consolekit import (
     ConsoleProcess,
     add_by_search,
-    browser,
     canvas_keys,
     open_console,
     org,
@@ -111,12 +110,6 @@ async def consoles(env, data, tmp_path_factory):
     yield {"npa-cyber": npa, "tokyo-metro": metro}
     for console in (npa, metro):
         assert await console.stop() == 0
-
-
-@pytest.fixture(scope="module")
-async def chromium():
-    async with browser() as launched:
-        yield launched
 
 
 @pytest.fixture()

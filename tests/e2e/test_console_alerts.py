@@ -21,7 +21,6 @@ from regulink.v1 import watch_pb2 as wpb
 from tests.e2e.consolekit import (
     ConsoleProcess,
     add_by_search,
-    browser,
     canvas_keys,
     capture_live,
     live_events,
@@ -54,12 +53,6 @@ async def consoles(env, tmp_path_factory):
         log = console.log()
         for word in NEVER_LOGGED:
             assert word not in log, (word, log[-2000:])
-
-
-@pytest.fixture(scope="module")
-async def chromium():
-    async with browser() as launched:
-        yield launched
 
 
 @pytest.fixture()

@@ -23,7 +23,7 @@ from gateway.cli import demo
 from gateway.ops import process
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_for
 from gateway.sdk.record_files import read_records
-from tests.e2e.consolekit import ConsoleProcess, add_by_search, browser, open_console, select
+from tests.e2e.consolekit import ConsoleProcess, add_by_search, open_console, select
 
 pytestmark = pytest.mark.slow
 WALLET = demo.DEMO_WALLET
@@ -55,12 +55,6 @@ async def demo_data(tmp_path_factory):
     yield found
     if found.gateway is not None:
         await found.gateway.stop()
-
-
-@pytest.fixture(scope="module")
-async def chromium():
-    async with browser() as launched:
-        yield launched
 
 
 async def test_the_demo_investigation_survives_the_gateway_going_away(demo_data, chromium, tmp_path):

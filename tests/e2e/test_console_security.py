@@ -26,7 +26,6 @@ from regulink.v1 import records_pb2
 from tests.e2e.consolekit import (
     ConsoleProcess,
     add_by_search,
-    browser,
     canvas_keys,
     open_console,
     org,
@@ -98,12 +97,6 @@ async def consoles(env, world, tmp_path_factory):
         log = console.log()
         for word in [*world.words(), *HOSTILE.values(), "Hostile Hub", world.shared_wallet]:
             assert word not in log, (word, log[-2000:])
-
-
-@pytest.fixture(scope="module")
-async def chromium():
-    async with browser() as launched:
-        yield launched
 
 
 @pytest.fixture()
