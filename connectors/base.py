@@ -34,7 +34,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from connectors.dates import When, parse_date, parse_when  # noqa: F401  (the connectors' date readers)
 from graph import schema
-from graph.rules import (  # noqa: F401  (the connectors' names for the shared rules)
+from graph.rules import (  # the gateway's own rules (graph/rules.py)
     ENTITY_REF,
     FUTURE_SKEW_SECONDS,
     MAX_SUMMARY,

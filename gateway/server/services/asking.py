@@ -15,7 +15,7 @@ from gateway.errors import InvalidArgument, Unavailable
 from gateway.server.admission.identity import caller_agency
 from gateway.server.audit import investigator_name
 from graph import schema
-from graph.investigate import ANALYSIS_NODES, MAX_NODES, NEIGHBOURHOOD_NODES, Investigator  # noqa: F401
+from graph.investigate import MAX_NODES, Investigator
 
 if TYPE_CHECKING:
     from gateway.server.app import Gateway

@@ -23,7 +23,7 @@ from gateway.errors import InvalidArgument, NotFound
 from gateway.server.services import asking as q
 from gateway.server.services.asking import audit_line
 from graph import export as exports
-from graph.investigate import MAX_CASE_NODES, MAX_NODES, Investigator, Window
+from graph.investigate import ANALYSIS_NODES, MAX_CASE_NODES, MAX_NODES, NEIGHBOURHOOD_NODES, Investigator, Window
 from graph.view import Subgraph
 from regulink.v1 import export_pb2 as pb
 
@@ -153,7 +153,7 @@ class ExportService:
                 r.key, caller, hops=q.check_hops(r.hops, 2, 4, "neighbourhood.hops"),
                 node_types=q.check_types(r.node_types, "neighbourhood.node_types", q.ENTITY_TYPE_NAMES),
                 edge_types=q.check_types(r.edge_types, "neighbourhood.edge_types", q.LINK_TYPE_NAMES), window=window,
-                node_limit=q.check_node_limit(r.node_limit, q.NEIGHBOURHOOD_NODES))
+                node_limit=q.check_node_limit(r.node_limit, NEIGHBOURHOOD_NODES))
         elif selection == "paths":
             r = request.paths
             if not r.from_key or not r.to_key:
@@ -170,7 +170,7 @@ class ExportService:
             r = request.community
             communities, _, whole = await investigator.analyze(
                 r.analyze.key, caller, hops=q.check_hops(r.analyze.hops, 2, 4, "community.analyze.hops"),
-                node_limit=q.check_node_limit(r.analyze.node_limit, q.ANALYSIS_NODES))
+                node_limit=q.check_node_limit(r.analyze.node_limit, ANALYSIS_NODES))
             if r.community >= len(communities):
                 raise not_found
             subgraph = Subgraph(truncated=whole.truncated)

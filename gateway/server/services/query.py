@@ -7,10 +7,8 @@ from typing import TYPE_CHECKING
 from gateway.errors import InvalidArgument, NotFound
 from gateway.server.admission.identity import caller_agency
 from gateway.server.services.asking import (
-    ANALYSIS_NODES,
     ENTITY_TYPE_NAMES,
     LINK_TYPE_NAMES,
-    NEIGHBOURHOOD_NODES,
     _page,
     _page_size,
     _token,
@@ -21,7 +19,7 @@ from gateway.server.services.asking import (
     investigator_for,
 )
 from gateway.server.services.messages import node_message, subgraph_message
-from graph.investigate import Investigator, Window
+from graph.investigate import ANALYSIS_NODES, NEIGHBOURHOOD_NODES, Investigator, Window
 from regulink.v1 import query_pb2 as pb
 
 if TYPE_CHECKING:
