@@ -225,9 +225,12 @@ async def select(opened: Opened, *keys: str) -> None:
 
 async def capture_live(opened: Opened) -> None:
     """A second event stream in the page that keeps every live event the console pushes to it
-    (`live_events`): what a page is told, beside what it shows and fetches. The page's own is left alone."""
-    await opened.page.evaluate("""() => { window.__live = [];
-        new EventSource('/api/live').onmessage = (message) => window.__live.push(message.data); }""")
+    (`live_events`): what a page is told, beside what it shows and fetches. The page's own is left alone.
+    Returns once the console has sent the stream's first event (its status, sent once the stream is
+    registered): an event published after this reaches the capture."""
+    await opened.page.evaluate("""() => new Promise((registered) => { window.__live = [];
+        new EventSource('/api/live').onmessage = (message) => {
+            window.__live.push(message.data); registered(); }; })""")
 
 
 async def live_events(opened: Opened) -> list[dict]:
