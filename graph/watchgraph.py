@@ -56,37 +56,62 @@ async def operators_within(investigator: Investigator, key: str, viewer: str, ho
     """Unauthorized operators within `hops` of `key` as the viewer sees them: the walk of
     Investigator.operators_near, step for step (tests/contract/test_watchgraph.py holds them equal),
     keeping every node it saw. A start the viewer may not see walks nowhere, as an absent one."""
-    walk = Walk()
-    start = await investigator.node(key, viewer)
-    if start is None:
-        return walk
-    parents: dict[str, str | None] = {key: None}
-    depth_of = walk.depths
-    depth_of[key] = 0
-    walk.views[key] = start
-    frontier = [key]
-    for depth in range(1, hops + 1):
-        if not frontier:
-            break
-        per_origin, found, _ = await investigator._expand(frontier, viewer, [], Window())
-        next_frontier = []
-        for origin in frontier:
-            for neighbour, edge in per_origin.get(origin, []):
-                walk.edges.setdefault(frozenset((origin, neighbour)), edge)
-                if neighbour not in parents:
-                    parents[neighbour] = origin
-                    depth_of[neighbour] = depth
-                    walk.views[neighbour] = found[neighbour]
-                    next_frontier.append(neighbour)
-        frontier = next_frontier
-    for node_key, view in walk.views.items():
-        if node_key == key or OPERATOR_ROLE not in view.roles:
-            continue
-        path = [node_key]
-        while parents[path[-1]] is not None:
-            path.append(parents[path[-1]])
-        walk.operators[node_key] = (depth_of[node_key], list(reversed(path)))
-    return walk
+    return (await walks(investigator, [(key, viewer, hops)]))[0]
+
+
+async def walks(investigator: Investigator, starts: list[tuple[str, str, int]]) -> list[Walk]:
+    """`operators_within` for many (key, viewer, hops) at once, in the same order: each viewer's walks
+    advance together, one expansion of all their frontiers per hop (a neighbour list is the same
+    whichever walk asks for it: the expansion limits each origin alone), so a batch's neighbourhood
+    watches cost a few round trips instead of a few per watch."""
+    found = [Walk() for _ in starts]
+    by_viewer: dict[str, list[int]] = {}
+    for position, (_, viewer, _) in enumerate(starts):
+        by_viewer.setdefault(viewer, []).append(position)
+    for viewer, positions in sorted(by_viewer.items()):
+        keys = sorted({starts[p][0] for p in positions})
+        seen = {}
+        for i in range(0, len(keys), _CHUNK):
+            seen.update(await investigator.nodes(keys[i:i + _CHUNK], viewer))
+        walking = []  # [walk, its start, hops, parents, frontier] of the starts the viewer may see
+        for p in positions:
+            key, _, hops = starts[p]
+            if key in seen:
+                walk = found[p]
+                walk.depths[key] = 0
+                walk.views[key] = seen[key]
+                walking.append([walk, key, hops, {key: None}, [key]])
+        for depth in range(1, max((hops for _, _, hops, _, _ in walking), default=0) + 1):
+            origins = sorted({origin for _, _, hops, _, frontier in walking if hops >= depth for origin in frontier})
+            per_origin: dict[str, list] = {}
+            views: dict = {}
+            for i in range(0, len(origins), _CHUNK):
+                around, neighbours, _ = await investigator._expand(origins[i:i + _CHUNK], viewer, [], Window())
+                per_origin.update(around)
+                views.update(neighbours)
+            for state in walking:
+                walk, _, hops, parents, frontier = state
+                if hops < depth:
+                    continue
+                next_frontier = []
+                for origin in frontier:
+                    for neighbour, edge in per_origin.get(origin, []):
+                        walk.edges.setdefault(frozenset((origin, neighbour)), edge)
+                        if neighbour not in parents:
+                            parents[neighbour] = origin
+                            walk.depths[neighbour] = depth
+                            walk.views[neighbour] = views[neighbour]
+                            next_frontier.append(neighbour)
+                state[4] = next_frontier
+        for walk, start, _, parents, _ in walking:
+            for node_key, view in walk.views.items():
+                if node_key == start or OPERATOR_ROLE not in view.roles:
+                    continue
+                path = [node_key]
+                while parents[path[-1]] is not None:
+                    path.append(parents[path[-1]])
+                walk.operators[node_key] = (walk.depths[node_key], list(reversed(path)))
+    return found
 
 
 async def draw(investigator: Investigator, viewer: str, drawings) -> list[Subgraph]:

@@ -59,3 +59,23 @@ async def test_drawings_and_the_cross_agency_checks_answer_as_the_viewer_sees(st
         for key, view in views.items():
             assert (view.agencies, [s["record"] for s in view.sources]) == (
                 seen[key].agencies, [s["record"] for s in seen[key].sources])
+
+
+async def test_walks_together_are_the_walks_alone(store):
+    """A batch's neighbourhood watches walk together (one expansion per viewer and hop): each walk is
+    the one it would be alone, whatever else walks beside it."""
+    items = Generator(33, mixed_types=True).run(150)
+    await Projector(store).apply(items)
+    all_nodes, _ = await store.dump()
+    investigator = Investigator(store, lambda: KINDS)
+    rng = random.Random(33)
+    starts = [(key, rng.choice(AGENCIES), rng.randint(1, 3)) for key in rng.sample(sorted(all_nodes), 40)]
+    starts += [("wallet:ETH:0x" + "0" * 40, AGENCIES[0], 2)]  # absent: walks nowhere, like a hidden start
+    together = await watchgraph.walks(investigator, starts)
+    walked = 0
+    for (key, viewer, hops), walk in zip(starts, together):
+        alone = await watchgraph.operators_within(investigator, key, viewer, hops)
+        assert (walk.operators, walk.depths, set(walk.edges)) == (alone.operators, alone.depths, set(alone.edges))
+        assert {k: v.sources for k, v in walk.views.items()} == {k: v.sources for k, v in alone.views.items()}
+        walked += bool(walk.walked)
+    assert walked > 20 and not together[-1].walked

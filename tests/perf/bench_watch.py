@@ -34,6 +34,8 @@ PUSHED = int(os.environ.get("REGULINK_BENCH_WATCH_PUSHED", "20000"))
 WATCHES = int(os.environ.get("REGULINK_BENCH_WATCHES", "10000"))
 LATENCY_RECORDS = int(os.environ.get("REGULINK_BENCH_ALERT_RECORDS", "100"))
 AGENCIES = ("fsa-jp", "mas-sg", "npa-cyber")
+# DEBUG prints the alert engine's time per batch (matching, graph questions, commit) on stderr.
+LOG_LEVEL = os.environ.get("REGULINK_BENCH_LOG_LEVEL", "WARNING")
 
 
 def watch_rules(records: list[pb.CaseRecord], count: int, hubs: tuple[str, ...]) -> list[tuple[str, object]]:
@@ -67,7 +69,7 @@ async def push(root: Path, records: list[pb.CaseRecord], rules) -> dict:
     """One gateway process: add the watches, push the records, follow the watermark and the alerts."""
     signing = prepare_gateway(root, list(AGENCIES))
     envelopes = {a: [sign_record(r, [signing[a]]) for r in records if r.agency_id == a] for a in AGENCIES}
-    gateway = await process.start(root, "--log-level", "WARNING")
+    gateway = await process.start(root, "--log-level", LOG_LEVEL)
     clients = {a: AsyncClient.connect(gateway.target, TlsFiles.for_agency(root / "tls", a)) for a in AGENCIES}
     found: dict = {"alerts": [], "watermark": []}
     try:

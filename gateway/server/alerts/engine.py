@@ -35,15 +35,19 @@ the batches and the alerts' wording are gateway/server/alerts/batch.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.errors import Unavailable
+from gateway.server.admission.workers import BACKGROUND_NICENESS
 from gateway.server.alerts.batch import (
     Batch,
     Candidate,
@@ -76,7 +80,7 @@ PAGE = 500  # ledger entries matched in one step (a settle waits for the one in 
 AHEAD = 4000  # entries matched ahead of the projection at most
 PENDING = 64  # matched batches waiting for the projection at most (AHEAD bounds their entries)
 IDLE_POLL = 1.0  # seconds between looks at the ledger and the watermark when nothing woke them
-WALKS = 4  # neighbourhood walks asked of the graph at once
+MATCHING_NICENESS = BACKGROUND_NICENESS + 5  # behind the projector: it matches what the projector has yet to write
 GATHER = 0.3  # seconds a settle waits for more projected records while the projection catches up
 
 
@@ -104,18 +108,22 @@ class Alerting:
         self._spent: list[int] = []  # the last evaluation's graph time by part, for the debug log
         self._streams: dict[str, asyncio.Event] = {}
         self._grown: asyncio.Event | None = None  # the ledger grew (or the projection advanced)
-        self._projected: asyncio.Event | None = None  # the projection advanced
+        self._projected: asyncio.Event | None = None  # the projection advanced (for settling)
+        self._advanced: asyncio.Event | None = None  # the projection advanced (for matching)
         self._pending: deque[Batch] = deque()  # matched, waiting for the projection, in log order
         self._queued: asyncio.Event | None = None  # a batch was matched
         self._taken: asyncio.Event | None = None  # batches were taken for evaluation
         self._idle: asyncio.Event | None = None
         self._tasks: list[asyncio.Task] = []
+        # Matching runs ahead of the projection in a thread of its own, niced below the projector (Linux
+        # nices threads one by one): while partners push, it must not take the cores from the projector.
+        self._matcher = ThreadPoolExecutor(1, "alerts-match", initializer=_background_thread)
         gateway.sequencer.on_append.append(self._appended)
 
     # -- life --------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._grown, self._projected = asyncio.Event(), asyncio.Event()
+        self._grown, self._projected, self._advanced = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self._queued, self._taken = asyncio.Event(), asyncio.Event()
         self._idle = asyncio.Event()  # no batch is being settled
         self._idle.set()
@@ -135,7 +143,7 @@ class Alerting:
 
     def wake(self) -> None:
         """The projection advanced (gateway.server.projection.supervisor calls this)."""
-        for event in (self._grown, self._projected):
+        for event in (self._grown, self._projected, self._advanced):
             if event is not None:
                 event.set()
 
@@ -171,6 +179,11 @@ class Alerting:
                 self._taken.clear()
                 await _wait(self._taken, IDLE_POLL)
                 continue
+            projection = self.gateway.projection
+            if projection is not None and self.next_index > projection.watermark + AHEAD:
+                self._advanced.clear()
+                await _wait(self._advanced, IDLE_POLL)
+                continue
             try:
                 batch = await self._match_next()
                 delay = 0.5
@@ -194,7 +207,11 @@ class Alerting:
         if projection is None:
             return None
         start = self.next_index
-        end = min(self.gateway.ledger.size - 1, max(projection.watermark, start - 1) + AHEAD)
+        # Not further ahead of the projection than AHEAD: while partners push faster than the graph
+        # takes records, matching all of it at once would take the cores from the projector (which
+        # runs at a lower priority than the serving loop) and make the projection, and so every
+        # alert, later.
+        end = min(self.gateway.ledger.size - 1, projection.watermark + AHEAD)
         if end < start:
             return None
         entries = await self.gateway.sequencer.call(self.gateway.ledger.store.entries, start,
@@ -203,7 +220,7 @@ class Alerting:
             return None
         kinds = {a.agency_id: a.kind for a in self.gateway.registry.snapshot().agencies.values()}
         began = time.perf_counter()
-        batch = await asyncio.to_thread(self._match, entries, kinds)
+        batch = await asyncio.get_running_loop().run_in_executor(self._matcher, self._match, entries, kinds)
         log.debug("alerts: entries %d-%d matched in %.0f ms (projected through %d)", batch.first, batch.last,
                   (time.perf_counter() - began) * 1000, projection.watermark)
         return batch
@@ -223,11 +240,12 @@ class Alerting:
             if projection is None or projection.watermark < first.first or self.gateway.graph_store is None:
                 await _wait(self._projected, IDLE_POLL)
                 continue
-            if projection.lag > 0 and held is None:
-                # The projection is still catching up: let a little more of it pass before asking the
-                # graph, so that one round of questions covers more records (the walks, drawings and
-                # overlaps of a batch cost about the same for 50 records as for 500) and takes less of
-                # the graph database from the projector; an alert waits GATHER seconds at most.
+            if projection.lag > 0 and held is None and projection.watermark - first.first < PAGE:
+                # The projection is still catching up in small steps: let a little more of it pass
+                # before asking the graph, so that one round of questions covers more records (the
+                # walks, drawings and overlaps of a batch cost about the same for 50 records as for
+                # 500) and takes less of the graph database from the projector; an alert waits GATHER
+                # seconds at most. A projector batch of PAGE entries or more is a round of its own.
                 await asyncio.sleep(GATHER)
             # What the projection has passed of the pending batches, as one: the graph is asked once for
             # all of it (a projector batch of 2000 entries would otherwise be asked about page by page),
@@ -346,51 +364,59 @@ class Alerting:
             return [], {}
         investigator = investigator_for(self.gateway)
         clock = [time.perf_counter()]  # for the debug log
-        states = await watchgraph.record_states(
-            investigator, {record_key(c.item.record.agency_id, c.item.record.record_id) for c in batch.candidates})
-        raised: list[Raised] = []
-        around: dict[tuple[str, int], list[tuple[Candidate, set[str]]]] = {}
-        cross: list[tuple[Hit, Candidate, set[str]]] = []
-        for candidate in batch.candidates:
-            record = candidate.item.record
-            version, placed, links = states.get(record_key(record.agency_id, record.record_id), (0, set(), []))
-            if version != record.version or not placed:
-                continue  # retracted, superseded or replaced since, or left out of the graph
-            for hit in candidate.hits:
-                if self.index.watches.get(hit.watch.ref) is not hit.watch:
-                    continue  # removed since the record was matched
-                kind = hit.watch.rule.kind
-                if kind == "key" and hit.keys[0] in placed:
-                    raised.append(key_alert(hit, candidate, links))
-                elif kind == "name":
-                    keys = [k for k in (placed_key(candidate.contribution, key, placed) for key in hit.keys) if k]
-                    if keys:
-                        raised.append(name_alert(hit, candidate, keys))
-                elif kind == "neighbourhood":
-                    around.setdefault(hit.watch.ref, []).append((candidate, placed))
-                elif kind == "cross_agency":
-                    cross.append((hit, candidate, placed))
-        clock.append(time.perf_counter())
-        new_states: dict[tuple[str, int], dict] = {}
-        walking = asyncio.Semaphore(WALKS)
-        watches = [(self.index.watches.get(ref), touching) for ref, touching in sorted(around.items())]
 
         async def timed(work):
             began = time.perf_counter()
             found = await work
             return found, round((time.perf_counter() - began) * 1000)
 
-        async def walks():
-            found = await asyncio.gather(*(self._around(investigator, watch, touching, new_states, walking)
-                                           for watch, touching in watches if watch is not None))
-            return [alert for alerts in found for alert in alerts]
-
-        async def overlaps():
-            return await self._cross(investigator, cross, kinds, new_states) if cross else []
-
-        # The three ask the graph about different things: side by side, their round trips overlap.
-        (_, drawing), (around_raised, walking_ms), (cross_raised, cross_ms) = await asyncio.gather(
-            timed(self._draw(investigator, raised)), timed(walks()), timed(overlaps()))
+        # The walks and what the cross-agency watchers see of the nodes several agencies report depend on
+        # which watches the records concern, not on where the records landed: asked beside the records'
+        # states, they are not waited for one after the other.
+        touched = sorted({hit.watch.ref for c in batch.candidates for hit in c.hits
+                          if hit.watch.rule.kind == "neighbourhood"})
+        walked = [watch for watch in map(self.index.watches.get, touched) if watch is not None]
+        ahead = [timed(watchgraph.walks(investigator, [(w.rule.key, w.agency, w.rule.hops) for w in walked])),
+                 timed(self._overlaps(investigator, [hit for c in batch.candidates for hit in c.hits
+                                                     if hit.watch.rule.kind == "cross_agency"]))]
+        asked = [asyncio.ensure_future(work) for work in ahead]
+        try:
+            states = await watchgraph.record_states(
+                investigator, {record_key(c.item.record.agency_id, c.item.record.record_id) for c in batch.candidates})
+            raised: list[Raised] = []
+            around: dict[tuple[str, int], list[tuple[Candidate, set[str]]]] = {}
+            cross: list[tuple[Hit, Candidate, set[str]]] = []
+            for candidate in batch.candidates:
+                record = candidate.item.record
+                version, placed, links = states.get(record_key(record.agency_id, record.record_id), (0, set(), []))
+                if version != record.version or not placed:
+                    continue  # retracted, superseded or replaced since, or left out of the graph
+                for hit in candidate.hits:
+                    if self.index.watches.get(hit.watch.ref) is not hit.watch:
+                        continue  # removed since the record was matched
+                    kind = hit.watch.rule.kind
+                    if kind == "key" and hit.keys[0] in placed:
+                        raised.append(key_alert(hit, candidate, links))
+                    elif kind == "name":
+                        keys = [k for k in (placed_key(candidate.contribution, key, placed) for key in hit.keys) if k]
+                        if keys:
+                            raised.append(name_alert(hit, candidate, keys))
+                    elif kind == "neighbourhood":
+                        around.setdefault(hit.watch.ref, []).append((candidate, placed))
+                    elif kind == "cross_agency":
+                        cross.append((hit, candidate, placed))
+            clock.append(time.perf_counter())
+            (_, drawing), (found, walking_ms), (seen, cross_ms) = await asyncio.gather(
+                timed(self._draw(investigator, raised)), *asked)
+        finally:
+            for work in asked:
+                work.cancel()
+        new_states: dict[tuple[str, int], dict] = {}
+        # A watch whose touching records no longer count is walked all the same: its state follows the
+        # graph as it is, and nothing of it is news (no record of the batch is behind it).
+        around_raised = [alert for watch, walk in zip(walked, found)
+                         for alert in self._around(watch, walk, around.get(watch.ref, []), new_states)]
+        cross_raised = self._cross(seen, cross, kinds, new_states)
         self._spent = [round((clock[1] - clock[0]) * 1000), drawing, walking_ms, cross_ms]
         return raised + around_raised + cross_raised, new_states
 
@@ -406,13 +432,11 @@ class Alerting:
             for alert, subgraph in zip(alerts, drawn):
                 alert.message.subgraph.CopyFrom(subgraph_message(subgraph))
 
-    async def _around(self, investigator, watch: Watch, touching, states: dict,
-                      walking: asyncio.Semaphore) -> list[Raised]:
-        """A neighbourhood watch some visible records touched: walk again; operators it had not shown,
+    @staticmethod
+    def _around(watch: Watch, walk: watchgraph.Walk, touching, states: dict) -> list[Raised]:
+        """A neighbourhood watch some visible records touched, walked again: operators it had not shown,
         reached through what those records placed, are news."""
         rule = watch.rule
-        async with walking:
-            walk = await watchgraph.operators_within(investigator, rule.key, watch.agency, rule.hops)
         new = sorted(set(walk.operators) - watch.known)
         alerted: list[str] = []
         causes: list[LedgerItem] = []
@@ -431,24 +455,27 @@ class Alerting:
         causes.sort(key=lambda item: item.log_index)
         return [Raised(watch, alert_message(watch, summary, alerted, walk.paths_to(alerted)), causes)]
 
-    async def _cross(self, investigator, cross, kinds: dict[str, str], states: dict) -> list[Raised]:
+    @staticmethod
+    async def _overlaps(investigator, hits: list[Hit]) -> dict[str, dict]:
+        """For each cross-agency watcher, the nodes its hits name that more than one agency reports, as
+        it sees them (whether it reported them itself is in the view's agencies)."""
+        rows = await watchgraph.multi_agency(investigator, {k for hit in hits for k in hit.keys}) if hits else {}
+        by_watcher: dict[str, set[str]] = {}
+        for hit in hits:
+            by_watcher.setdefault(hit.watch.agency, set()).update(k for k in hit.keys if k in rows)
+        return {agency: await watchgraph.seen_by(investigator, rows, keys, agency)
+                for agency, keys in sorted(by_watcher.items()) if keys}
+
+    def _cross(self, seen: dict[str, dict], cross, kinds: dict[str, str], states: dict) -> list[Raised]:
         """Cross-agency watches: nodes the watcher reported that another agency's record asserts now,
         each (agency, node) pair once until the alert that told it is withdrawn."""
-        cross = [(hit, candidate, placed & set(hit.keys)) for hit, candidate, placed in cross]
-        rows = await watchgraph.multi_agency(investigator, {k for _, _, placed in cross for k in placed})
-        shared = set(rows)
-        by_watcher: dict[str, set[str]] = {}
-        for hit, _, placed in cross:
-            by_watcher.setdefault(hit.watch.agency, set()).update(placed & shared)
-        views = {agency: await watchgraph.seen_by(investigator, rows, keys, agency)
-                 for agency, keys in sorted(by_watcher.items()) if keys}
         raised = []
         for hit, candidate, placed in cross:
             watch, author = hit.watch, candidate.item.record.agency_id
-            seen = views.get(watch.agency, {})
+            views = seen.get(watch.agency, {})
             announced = set(states.get(watch.ref, {}).get("announced", watch_state(watch)["announced"]))
-            keys = sorted(k for k in placed & shared if k in seen and watch.agency in seen[k].agencies
-                          and author in seen[k].agencies and f"{author}|{k}" not in announced)
+            keys = sorted(k for k in placed & set(hit.keys) if k in views and watch.agency in views[k].agencies
+                          and author in views[k].agencies and f"{author}|{k}" not in announced)
             if not keys:
                 continue
             announced |= {f"{author}|{k}" for k in keys}
@@ -458,7 +485,7 @@ class Alerting:
                        f"node{'s' if len(keys) > 1 else ''} "
                        f"you reported, in {author}/{record.record_id}: {', '.join(keys[:5])}"
                        f"{' …' if len(keys) > 5 else ''}")
-            subgraph = Subgraph(nodes={k: seen[k] for k in keys}).settle()
+            subgraph = Subgraph(nodes={k: views[k] for k in keys}).settle()
             raised.append(Raised(watch, alert_message(watch, summary, keys, subgraph), [candidate.item]))
         return raised
 
@@ -510,6 +537,11 @@ class Alerting:
 
     def _file(self, cause: Cause, live: Live) -> None:
         self._live.setdefault((cause.record_agency, cause.record_id), []).append(live)
+
+
+def _background_thread() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MATCHING_NICENESS)
 
 
 async def _wait(event: asyncio.Event, seconds: float) -> None:
