@@ -18,7 +18,7 @@ from collections import defaultdict
 
 from anyascii import anyascii
 from cleanco import clean
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from graph import kana
 
@@ -102,3 +102,38 @@ def score(a: str, b: str) -> float:
     # One name the start of the other ("Lumen Crest" / "Lumen Crest Exchange"): a weaker hint.
     prefix = 0.9 * fuzz.ratio(bones[0], bones[1][:len(bones[0])]) if len(bones[0]) >= 6 else 0.0
     return round(max(words, sounds, prefix), 1)
+
+
+def scores_at_least(name: str, others: list[str], minimum: float) -> dict[str, float]:
+    """{other: score(name, other)} for the others scoring `minimum` or more: the same scores as
+    `score`, found in rapidfuzz's C loops with a cut-off instead of one call per pair (a record's
+    name is compared with every watched name sharing one of its blocks; tests/unit/graph/test_names.py
+    holds the two equal)."""
+    left = normalize(name)
+    if not left:
+        return {}
+    floor = minimum - 0.06  # what rounds up to `minimum` still counts (and a little for the scaling)
+    norms = [normalize(other) for other in others]
+    bones = [skeleton(n) if n else "" for n in norms]
+    bone = skeleton(left)
+    best: dict[int, float] = {}
+    for _, found, i in process.extract(left, norms, scorer=fuzz.token_sort_ratio, score_cutoff=floor, limit=None):
+        if norms[i]:
+            best[i] = found
+    sounds = [] if floor > 95 else process.extract(bone, bones, scorer=fuzz.ratio, score_cutoff=floor / 0.95,
+                                                   limit=None)
+    for _, found, i in sounds:
+        if norms[i] and min(len(bone), len(bones[i])) >= 4:
+            best[i] = max(best.get(i, 0.0), 0.95 * found)
+    for i, other in enumerate(bones if floor <= 90 else ()):
+        short, long = (bone, other) if len(bone) <= len(other) else (other, bone)
+        if norms[i] and len(short) >= 6:
+            found = fuzz.ratio(short, long[:len(short)], score_cutoff=floor / 0.9)
+            if found:
+                best[i] = max(best.get(i, 0.0), 0.9 * found)
+    scored = {}
+    for i, found in best.items():
+        rounded = round(found, 1)
+        if rounded >= minimum:
+            scored[others[i]] = rounded
+    return scored

@@ -24,7 +24,6 @@ with graph.watchgraph, as the watcher sees it.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -294,7 +293,7 @@ class WatchIndex:
                 yield Hit(watch, tuple(k for k in node_keys if k in watch.ball or k in watch.rim))
 
     def _name_hits(self, contribution: Contribution, eligible) -> Iterator[Hit]:
-        if not self.by_block or __import__("os").environ.get("HACK_NONAMES"):
+        if not self.by_block:
             return
         best: dict[WatchRef, tuple[float, list[str], list[str]]] = {}
         for node in contribution.nodes.values():
@@ -304,19 +303,22 @@ class WatchIndex:
                 if not name:
                     continue
                 refs = {ref for block in names.block_keys(name) for ref in self.by_block.get(block, ())}
-                for ref in refs:
-                    watch = eligible(ref)
-                    if watch is None or (watch.rule.types and node.label not in watch.rule.types):
-                        continue
-                    score = _score(watch.rule.name, name)
+                watches = [watch for watch in map(eligible, sorted(refs))
+                           if watch is not None and (not watch.rule.types or node.label in watch.rule.types)]
+                if not watches:
+                    continue
+                scores = names.scores_at_least(name, sorted({w.rule.name for w in watches}),
+                                               min(w.rule.min_score for w in watches))
+                for watch in watches:
+                    score = scores.get(watch.rule.name, 0.0)
                     if score < watch.rule.min_score:
                         continue
-                    found = best.setdefault(ref, (score, [], []))
+                    found = best.setdefault(watch.ref, (score, [], []))
                     if node.key not in found[1]:
                         found[1].append(node.key)
                     if name not in found[2]:
                         found[2].append(name)
-                    best[ref] = (max(score, found[0]), found[1], found[2])
+                    best[watch.ref] = (max(score, found[0]), found[1], found[2])
         for ref, (score, keys, matched) in sorted(best.items()):
             yield Hit(self.watches[ref], tuple(keys), score, tuple(matched))
 
@@ -328,11 +330,6 @@ def _node_keys(contribution: Contribution) -> list[str]:
     keys = list(contribution.nodes)
     keys += [n.fallback for n in contribution.nodes.values() if n.fallback]
     return keys
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _score(watched: str, name: str) -> float:
-    return names.score(watched, name)
 
 
 def operator_keys(contribution: Contribution) -> list[str]:
