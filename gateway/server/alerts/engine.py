@@ -38,6 +38,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -134,6 +135,7 @@ class Alerting:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._matcher.shutdown(wait=False, cancel_futures=True)
 
         def close() -> None:
             with self._lock:  # after a commit still running in its thread: it completes, or never began
@@ -540,8 +542,10 @@ class Alerting:
 
 
 def _background_thread() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MATCHING_NICENESS)
+    # Only Linux nices a thread by its id; elsewhere the id could name another process.
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MATCHING_NICENESS)
 
 
 async def _wait(event: asyncio.Event, seconds: float) -> None:
