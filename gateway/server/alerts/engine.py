@@ -410,9 +410,10 @@ class Alerting:
             clock.append(time.perf_counter())
             (_, drawing), (found, walking_ms), (seen, cross_ms) = await asyncio.gather(
                 timed(self._draw(investigator, raised)), *asked)
-        finally:
+        finally:  # the graph failed on one of them: the others are not left running
             for work in asked:
                 work.cancel()
+            await asyncio.gather(*asked, return_exceptions=True)
         new_states: dict[tuple[str, int], dict] = {}
         # A watch whose touching records no longer count is walked all the same: its state follows the
         # graph as it is, and nothing of it is news (no record of the batch is behind it).
