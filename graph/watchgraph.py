@@ -59,6 +59,17 @@ async def operators_within(investigator: Investigator, key: str, viewer: str, ho
     return (await walks(investigator, [(key, viewer, hops)]))[0]
 
 
+@dataclass
+class _Walking:
+    """One walk under way: its start, how far it goes, each node's parent, the nodes to expand next."""
+
+    walk: Walk
+    start: str
+    hops: int
+    parents: dict[str, str | None]
+    frontier: list[str]
+
+
 async def walks(investigator: Investigator, starts: list[tuple[str, str, int]]) -> list[Walk]:
     """`operators_within` for many (key, viewer, hops) at once, in the same order: each viewer's walks
     advance together, one expansion of all their frontiers per hop (a neighbour list is the same
@@ -70,47 +81,43 @@ async def walks(investigator: Investigator, starts: list[tuple[str, str, int]]) 
         by_viewer.setdefault(viewer, []).append(position)
     for viewer, positions in sorted(by_viewer.items()):
         keys = sorted({starts[p][0] for p in positions})
-        seen = {}
+        seen: dict[str, NodeView] = {}
         for i in range(0, len(keys), _CHUNK):
             seen.update(await investigator.nodes(keys[i:i + _CHUNK], viewer))
-        walking = []  # [walk, its start, hops, parents, frontier] of the starts the viewer may see
+        walking = []  # the starts the viewer may see; the others walk nowhere, as absent ones
         for p in positions:
             key, _, hops = starts[p]
             if key in seen:
-                walk = found[p]
-                walk.depths[key] = 0
-                walk.views[key] = seen[key]
-                walking.append([walk, key, hops, {key: None}, [key]])
-        for depth in range(1, max((hops for _, _, hops, _, _ in walking), default=0) + 1):
-            origins = sorted({origin for _, _, hops, _, frontier in walking if hops >= depth for origin in frontier})
-            per_origin: dict[str, list] = {}
-            views: dict = {}
+                found[p].depths[key] = 0
+                found[p].views[key] = seen[key]
+                walking.append(_Walking(found[p], key, hops, {key: None}, [key]))
+        for depth in range(1, max((w.hops for w in walking), default=0) + 1):
+            going = [w for w in walking if w.hops >= depth]
+            origins = sorted({origin for w in going for origin in w.frontier})
+            per_origin: dict[str, list[tuple[str, EdgeView]]] = {}
+            views: dict[str, NodeView] = {}
             for i in range(0, len(origins), _CHUNK):
                 around, neighbours, _ = await investigator._expand(origins[i:i + _CHUNK], viewer, [], Window())
                 per_origin.update(around)
                 views.update(neighbours)
-            for state in walking:
-                walk, _, hops, parents, frontier = state
-                if hops < depth:
-                    continue
-                next_frontier = []
+            for w in going:
+                frontier, w.frontier = w.frontier, []
                 for origin in frontier:
                     for neighbour, edge in per_origin.get(origin, []):
-                        walk.edges.setdefault(frozenset((origin, neighbour)), edge)
-                        if neighbour not in parents:
-                            parents[neighbour] = origin
-                            walk.depths[neighbour] = depth
-                            walk.views[neighbour] = views[neighbour]
-                            next_frontier.append(neighbour)
-                state[4] = next_frontier
-        for walk, start, _, parents, _ in walking:
-            for node_key, view in walk.views.items():
-                if node_key == start or OPERATOR_ROLE not in view.roles:
+                        w.walk.edges.setdefault(frozenset((origin, neighbour)), edge)
+                        if neighbour not in w.parents:
+                            w.parents[neighbour] = origin
+                            w.walk.depths[neighbour] = depth
+                            w.walk.views[neighbour] = views[neighbour]
+                            w.frontier.append(neighbour)
+        for w in walking:
+            for node_key, view in w.walk.views.items():
+                if node_key == w.start or OPERATOR_ROLE not in view.roles:
                     continue
                 path = [node_key]
-                while parents[path[-1]] is not None:
-                    path.append(parents[path[-1]])
-                walk.operators[node_key] = (walk.depths[node_key], list(reversed(path)))
+                while w.parents[path[-1]] is not None:
+                    path.append(w.parents[path[-1]])
+                w.walk.operators[node_key] = (w.walk.depths[node_key], list(reversed(path)))
     return found
 
 
