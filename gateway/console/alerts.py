@@ -1,18 +1,20 @@
 """Alerts: the agency's alert stream, followed for the console and told to every open page.
 
-The console follows `WatchService/Alerts` with the agency's identity, as live.py follows Subscribe:
-from the first position when it starts (the stored events first, then `follow` for new ones),
-resuming after the last position it handled when the stream breaks. It keeps the agency's alerts as
-they stand now (raised, withdrawn, triaged), the newest KEPT of them whole, and tells the pages of
-each change through the live feed (live.Feed, the page's one event stream). Changes are numbered
-(`revision`): a page that missed one (a slow page's queue drops the oldest) asks for the list again.
+The console opens with `WatchService/AlertSummary` (where the agency's stream ends, its alert and
+untriaged counts, its newest KEPT alerts as they stand) and follows `WatchService/Alerts` from there
+with the agency's identity, as live.py follows Subscribe, resuming after the last position it handled
+when the stream breaks: an agency with a year of alerts opens as fast as one with ten. It keeps the
+newest KEPT alerts whole and the counts up to date, and tells the pages of each change through the
+live feed (live.Feed, the page's one event stream). An event about an older alert than those kept
+(withdrawn, or triaged elsewhere, long after) may change the counts in a way only the gateway knows:
+the console then opens again from a new summary. Changes are numbered (`revision`): a page that
+missed one (a slow page's queue drops the oldest) asks for the list again.
 
 Only this agency's alerts ever come here: the gateway decides which, as for every answer. They are
 kept in memory only; the log gets counts and error codes, never what an alert says.
 
-The gateway's stream carries raises and withdrawals, not triage: a triage made in this console is
-applied from AckAlert's answer at once; one made elsewhere (`regulink alerts --ack`, another console)
-shows once the alert changes again, or after the console restarts.
+A triage made in this console is applied from AckAlert's answer at once; one made elsewhere
+(`regulink alerts --ack`, another console) comes as an event of the stream.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ def _merged(before: dict, after: dict) -> dict:
     return merged
 
 
+def _open(view: dict) -> bool:
+    """Neither triaged nor withdrawn: what the badge counts."""
+    return not (view["triage"] or view["withdrawn"])
+
+
 class AlertBook(Following):
     TASK = "console-alerts"
 
@@ -48,17 +55,19 @@ class AlertBook(Following):
         self.link, self.feed = link, feed
         self.position = 0  # the last stream position handled
         self.revision = 0  # changes told to the pages
-        self.loaded = False  # the stored events were read once
+        self.loaded = False  # opened from a summary at least once
         self.problem = ""
+        self.total = 0  # the agency's alerts, withdrawn ones included
+        self.untriaged = 0  # of those, neither triaged nor withdrawn
+        self._newest = 0  # the highest alert id known: a higher one is a new alert
+        self._stale = False  # an older alert than those kept changed: the counts need the gateway's word
         self._views: dict[int, dict] = {}
         self._elements: dict[int, tuple[list[str], list[str]]] = {}
-        self._known: set[int] = set()
-        self._untriaged: set[int] = set()  # neither triaged nor withdrawn
 
     # -- what the pages ask ---------------------------------------------------------------------
 
     def counts(self) -> dict:
-        return {"revision": self.revision, "untriaged": len(self._untriaged), "total": len(self._known),
+        return {"revision": self.revision, "untriaged": self.untriaged, "total": self.total,
                 "kept": KEPT, "loaded": self.loaded, "problem": self.problem}
 
     def listing(self) -> dict:
@@ -76,32 +85,46 @@ class AlertBook(Following):
         """An alert as it stands (a stream event's, or AckAlert's answer): kept, counted, told."""
         view = views.alert(message)
         alert_id = view["alert_id"]
-        if alert_id in self._views:
+        kept = alert_id in self._views
+        if kept:
             view = _merged(self._views[alert_id], view)
-        self._known.add(alert_id)
-        if view["triage"] or view["withdrawn"]:
-            self._untriaged.discard(alert_id)
+            self.untriaged += _open(view) - _open(self._views[alert_id])
+        elif alert_id > self._newest:
+            self._newest, kept = alert_id, True
+            self.total += 1
+            self.untriaged += _open(view)
         else:
-            self._untriaged.add(alert_id)
-        self._views[alert_id] = view
-        self._elements[alert_id] = views.alert_elements(message)
+            self._stale = True  # older than those kept: was it counted as untriaged? only the gateway knows
+        if kept:
+            self._views[alert_id] = view
+            self._elements[alert_id] = views.alert_elements(message)
         while len(self._views) > KEPT:
             oldest = min(self._views)
             del self._views[oldest], self._elements[oldest]
         self._tell({"alert": view} if alert_id in self._views else {})
         return view
 
+    def _opened(self, summary) -> None:
+        """Start again from a summary: its counts, its newest alerts, its position."""
+        self._views.clear()
+        self._elements.clear()
+        for message in reversed(summary.newest):  # oldest first, as the stream would have told them
+            view = views.alert(message)
+            self._views[view["alert_id"]] = view
+            self._elements[view["alert_id"]] = views.alert_elements(message)
+        self.position, self.total, self.untriaged = summary.position, summary.alerts, summary.untriaged
+        self._newest = max(self._views, default=0)
+        self._stale = False
+        self.loaded = True
+        self._tell({})
+
     def _tell(self, what: dict) -> None:
         self.revision += 1
         self.feed.publish({"type": "alerts", **what, **self.counts()})
 
-    def _state(self, *, loaded: bool | None = None, problem: str | None = None) -> None:
-        changed = False
-        if loaded is not None and loaded != self.loaded:
-            self.loaded, changed = loaded, True
-        if problem is not None and problem != self.problem:
-            self.problem, changed = problem, True
-        if changed:
+    def _state(self, *, problem: str) -> None:
+        if problem != self.problem:
+            self.problem = problem
             self._tell({})
 
     # -- the stream ---------------------------------------------------------------------------
@@ -111,14 +134,21 @@ class AlertBook(Following):
         while True:
             client = self.link.client()
             try:
-                async for event in client.alerts(self.position):
-                    self._take(event)
-                if not self.loaded:
-                    log.info("alerts: %d, %d not triaged", len(self._known), len(self._untriaged))
-                self._state(loaded=True, problem="")
-                async for event in client.alerts(self.position, follow=True):
-                    delay = 1.0
-                    self._take(event)
+                if not self.loaded or self._stale:
+                    self._opened(await client.alert_summary(KEPT))
+                    log.info("alerts: %d, %d not triaged", self.total, self.untriaged)
+                self._state(problem="")
+                stream = client.alerts(self.position, follow=True)
+                try:
+                    async for event in stream:
+                        delay = 1.0
+                        self._take(event)
+                        if self._stale:
+                            break
+                finally:
+                    await stream.aclose()
+                if self._stale:
+                    continue  # open again from a summary, at once
             except errors.RegulinkError as exc:
                 # The gateway's words (no graph, too many streams, away): the panel shows them; the
                 # reachability banner stays the live feed's business.

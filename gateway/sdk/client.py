@@ -412,6 +412,11 @@ class AsyncClient:
         except grpc.aio.AioRpcError as exc:
             raise error_from_rpc(exc) from None
 
+    async def alert_summary(self, newest: int = 0) -> watch_pb2.AlertSummaryResponse:
+        """Where the agency's alert stream ends, its alert and untriaged counts, and its `newest` newest
+        alerts (newest first): open with this, then follow `alerts(summary.position, follow=True)`."""
+        return await self._call(self.watch.AlertSummary, watch_pb2.AlertSummaryRequest(newest=newest))
+
     async def ack_alert(self, alert_id: int, triage: int, note: str = "") -> watch_pb2.Alert:
         """Triage an alert: watch_pb2.TRIAGE_CONFIRMED or TRIAGE_DISMISSED, with a note."""
         request = watch_pb2.AckAlertRequest(alert_id=alert_id, triage=triage, note=note)

@@ -17,7 +17,7 @@ from gateway.server import config
 from gateway.server.app import Gateway
 from regulink.v1 import records_pb2 as pb
 from regulink.v1 import watch_pb2 as wpb
-from tests.e2e.conftest import Env, gateway_env, make_record, projected, signed
+from tests.e2e.conftest import AGENCIES, Env, gateway_env, make_record, projected, signed
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -455,3 +455,35 @@ async def test_the_command_line_adds_lists_follows_triages_and_removes(wenv):
     as_json = (await regulink("watch", "alerts", "--after", str(start), "--json")).output.splitlines()
     assert '"triage": "TRIAGE_CONFIRMED"' in as_json[0] and '"note": "ours"' in as_json[0]
     assert "removed" in (await regulink("watch", "remove", watch_id)).output
+
+
+async def test_the_summary_is_what_the_whole_stream_adds_up_to(wenv):
+    """AlertSummary (what a console opens with) against each agency's whole stream, read here: where it
+    ends, how many alerts, how many neither triaged nor withdrawn, the newest as they stand; each
+    agency's summary counts its own stream only."""
+    address = wallet()
+    client = wenv.client("fsa-jp")
+    await client.add_watch(wpb.KeyRule(key=f"wallet:ETH:{address}"))
+    causes = [record("mas-sg", entities=[wallet_entity("w", address)]) for _ in range(3)]
+    for cause in causes:
+        last = await submit(wenv, cause)
+    await evaluated(wenv, last)
+    mine = [e.alert for e in await events(wenv, "fsa-jp") if address.lower() in " ".join(e.alert.matched_keys).lower()]
+    await client.ack_alert(mine[0].alert_id, wpb.TRIAGE_CONFIRMED, "ours")
+    retraction = pb.CaseRecord(record_id=f"ret-{secrets.token_hex(3)}", agency_id="mas-sg", version=1, tlp=pb.TLP_GREEN)
+    retraction.issued_at.GetCurrentTime()
+    retraction.retracts.record_id = causes[1].record_id
+    await evaluated(wenv, await submit(wenv, retraction))
+    for agency in sorted(AGENCIES):
+        stream = await events(wenv, agency)
+        standing = {e.alert.alert_id: e.alert for e in stream}  # each alert as its last event tells it
+        summary = await wenv.client(agency).alert_summary(newest=2)
+        assert summary.position == (stream[-1].position if stream else 0), agency
+        assert summary.alerts == len(standing)
+        assert summary.untriaged == sum(1 for a in standing.values() if not a.triage and not a.withdrawn)
+        assert list(summary.newest) == [standing[i] for i in sorted(standing, reverse=True)[:2]]
+    summary = await client.alert_summary(newest=1000)
+    assert summary.untriaged <= summary.alerts and len(summary.newest) == min(1000, summary.alerts)
+    with pytest.raises(errors.InvalidArgument) as refused:
+        await client.alert_summary(newest=1001)
+    assert refused.value.field == "newest"

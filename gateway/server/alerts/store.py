@@ -264,6 +264,20 @@ class WatchStore:
                 (agency_id, after, limit)).fetchall()
         return [(row[0], _alert(row[1:])) for row in rows]
 
+    def summary(self, agency_id: str, newest: int) -> tuple[int, int, int, list[StoredAlert]]:
+        """(the position of the agency's last event, its alerts, those neither triaged nor withdrawn,
+        its `newest` newest alerts, newest first), read under the lock every write takes: the counts
+        and alerts are those at that position."""
+        with self._lock:
+            position = self._conn.execute("SELECT COALESCE(MAX(position), 0) FROM events WHERE agency_id = ?",
+                                          (agency_id,)).fetchone()[0]
+            alerts, untriaged = self._conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(triage = 0 AND withdrawn_ms IS NULL), 0) FROM alerts "
+                "WHERE agency_id = ?", (agency_id,)).fetchone()
+            rows = self._conn.execute(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE agency_id = ? ORDER BY alert_id DESC "
+                                      "LIMIT ?", (agency_id, newest)).fetchall()
+        return position, alerts, untriaged, [_alert(row) for row in rows]
+
     def alert(self, agency_id: str, alert_id: int) -> StoredAlert | None:
         with self._lock:
             row = self._conn.execute(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE agency_id = ? AND alert_id = ?",

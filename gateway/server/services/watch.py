@@ -30,6 +30,7 @@ MAX_WATCHES = 10_000  # per agency
 MAX_LABEL = 200
 MAX_NOTE = 2000
 PAGE = 200
+MAX_NEWEST = 1000  # alerts an AlertSummary may carry
 WATCH_ID = re.compile(r"w-([1-9][0-9]{0,9})")
 
 
@@ -147,6 +148,15 @@ class WatchService:
                 if not request.follow:
                     return
                 await grown.wait()
+
+    async def AlertSummary(self, request: pb.AlertSummaryRequest, context) -> pb.AlertSummaryResponse:
+        caller = self._caller(context)
+        if request.newest > MAX_NEWEST:
+            raise InvalidArgument(f"at most {MAX_NEWEST}", field="newest")
+        position, alerts, untriaged, newest = await asyncio.to_thread(self.alerting.store.summary, caller,
+                                                                      request.newest)
+        return pb.AlertSummaryResponse(position=position, alerts=alerts, untriaged=untriaged,
+                                       newest=[alert_message(a) for a in newest])
 
     async def AckAlert(self, request: pb.AckAlertRequest, context) -> pb.AckAlertResponse:
         caller = self._caller(context)

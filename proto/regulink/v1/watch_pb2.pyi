@@ -192,3 +192,21 @@ class AckAlertResponse(_message.Message):
     ALERT_FIELD_NUMBER: _ClassVar[int]
     alert: Alert
     def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ...) -> None: ...
+
+class AlertSummaryRequest(_message.Message):
+    __slots__ = ("newest",)
+    NEWEST_FIELD_NUMBER: _ClassVar[int]
+    newest: int
+    def __init__(self, newest: _Optional[int] = ...) -> None: ...
+
+class AlertSummaryResponse(_message.Message):
+    __slots__ = ("position", "alerts", "untriaged", "newest")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    UNTRIAGED_FIELD_NUMBER: _ClassVar[int]
+    NEWEST_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    alerts: int
+    untriaged: int
+    newest: _containers.RepeatedCompositeFieldContainer[Alert]
+    def __init__(self, position: _Optional[int] = ..., alerts: _Optional[int] = ..., untriaged: _Optional[int] = ..., newest: _Optional[_Iterable[_Union[Alert, _Mapping]]] = ...) -> None: ...

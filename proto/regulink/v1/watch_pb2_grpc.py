@@ -26,11 +26,7 @@ if _version_not_supported:
 
 
 class WatchServiceStub:
-    """Watchlists and alerts (docs/api.md#watches-and-alerts). Alerts are
-    evaluated as records are projected into the graph, by the same
-    visibility rules as queries (docs/visibility.md): a watch on something
-    the agency may not see behaves exactly as a watch on something absent.
-    """
+    """Missing associated documentation comment in .proto file."""
 
     def __init__(self, channel):
         """Constructor.
@@ -63,14 +59,15 @@ class WatchServiceStub:
                 request_serializer=regulink_dot_v1_dot_watch__pb2.AckAlertRequest.SerializeToString,
                 response_deserializer=regulink_dot_v1_dot_watch__pb2.AckAlertResponse.FromString,
                 _registered_method=True)
+        self.AlertSummary = channel.unary_unary(
+                '/regulink.v1.WatchService/AlertSummary',
+                request_serializer=regulink_dot_v1_dot_watch__pb2.AlertSummaryRequest.SerializeToString,
+                response_deserializer=regulink_dot_v1_dot_watch__pb2.AlertSummaryResponse.FromString,
+                _registered_method=True)
 
 
 class WatchServiceServicer:
-    """Watchlists and alerts (docs/api.md#watches-and-alerts). Alerts are
-    evaluated as records are projected into the graph, by the same
-    visibility rules as queries (docs/visibility.md): a watch on something
-    the agency may not see behaves exactly as a watch on something absent.
-    """
+    """Missing associated documentation comment in .proto file."""
 
     def AddWatch(self, request, context):
         """Missing associated documentation comment in .proto file."""
@@ -104,6 +101,16 @@ class WatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AlertSummary(self, request, context):
+        """The agency's alert stream at a glance: where it ends, how many alerts it
+        holds and how many wait for triage, and its newest alerts as they stand.
+        A console opens with it, then follows Alerts from `position`, instead of
+        reading every event since the first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -132,6 +139,11 @@ def add_WatchServiceServicer_to_server(servicer, server):
                     request_deserializer=regulink_dot_v1_dot_watch__pb2.AckAlertRequest.FromString,
                     response_serializer=regulink_dot_v1_dot_watch__pb2.AckAlertResponse.SerializeToString,
             ),
+            'AlertSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.AlertSummary,
+                    request_deserializer=regulink_dot_v1_dot_watch__pb2.AlertSummaryRequest.FromString,
+                    response_serializer=regulink_dot_v1_dot_watch__pb2.AlertSummaryResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'regulink.v1.WatchService', rpc_method_handlers)
@@ -141,11 +153,7 @@ def add_WatchServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class WatchService:
-    """Watchlists and alerts (docs/api.md#watches-and-alerts). Alerts are
-    evaluated as records are projected into the graph, by the same
-    visibility rules as queries (docs/visibility.md): a watch on something
-    the agency may not see behaves exactly as a watch on something absent.
-    """
+    """Missing associated documentation comment in .proto file."""
 
     @staticmethod
     def AddWatch(request,
@@ -272,6 +280,33 @@ class WatchService:
             '/regulink.v1.WatchService/AckAlert',
             regulink_dot_v1_dot_watch__pb2.AckAlertRequest.SerializeToString,
             regulink_dot_v1_dot_watch__pb2.AckAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AlertSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/regulink.v1.WatchService/AlertSummary',
+            regulink_dot_v1_dot_watch__pb2.AlertSummaryRequest.SerializeToString,
+            regulink_dot_v1_dot_watch__pb2.AlertSummaryResponse.FromString,
             options,
             channel_credentials,
             insecure,
