@@ -134,6 +134,9 @@ def alerts(
     after: Annotated[int, typer.Option(help="Start after this position (the last one you handled; "
                                        "0: every alert).")] = 0,
     follow: Annotated[bool, typer.Option("--follow", help="Keep waiting for new alerts (Ctrl-C ends).")] = False,
+    newest: Annotated[int, typer.Option(help="Instead of every event: your alert and untriaged counts and the newest "
+                                          "N alerts as they stand (≤ 1000); with --follow, what comes next.",
+                                     min=0, max=1000)] = 0,
     ack: Annotated[Optional[int], typer.Option(help="Triage this alert instead of listing: with --confirm or "
                                                "--dismiss and a --note.")] = None,
     confirm: Confirm = False, dismiss: Dismiss = False, note: Note = "",
@@ -145,24 +148,43 @@ def alerts(
     marked WITHDRAWN, when that happens. Keep the last position you handled and pass it as --after.
 
     Example: regulink alerts --follow --as npa-cyber
-    (triage: regulink alerts --ack 7 --confirm --note "seen" --as npa-cyber)
+    (where you stand: regulink alerts --newest 20 --as npa-cyber;
+    triage: regulink alerts --ack 7 --confirm --note "seen" --as npa-cyber)
     """
     if ack is not None:
         acknowledge(ack, as_agency, confirm, dismiss, note, target, tls_dir, as_json)
         return
+    if newest and after:
+        fail("give --after or --newest, not both: the summary says where the stream stands")
+
+    def show(event: wpb.AlertsResponse) -> None:
+        if as_json:
+            out.print(json_format.MessageToJson(event, ensure_ascii=False, indent=None), soft_wrap=True)
+        else:
+            out.print(alert_line(event), soft_wrap=True)
 
     async def stream(client: AsyncClient) -> int:
-        shown = 0
-        async for event in client.alerts(after, follow=follow):
-            shown += 1
-            if as_json:
-                out.print(json_format.MessageToJson(event, ensure_ascii=False, indent=None), soft_wrap=True)
+        shown, start = 0, after
+        if newest:
+            summary = await client.alert_summary(newest)
+            if as_json:  # one object: the counts, the position to follow from, the newest alerts
+                out.print(json_format.MessageToJson(summary, ensure_ascii=False, indent=None), soft_wrap=True)
             else:
-                out.print(alert_line(event), soft_wrap=True)
+                console.print(f"{summary.alerts} alert{'s' if summary.alerts != 1 else ''}, {summary.untriaged} "
+                              f"not triaged; the newest {len(summary.newest)} as they stand (stream position "
+                              f"{summary.position}):")
+                for alert in reversed(summary.newest):  # oldest first, as the stream tells them
+                    out.print(alert_line(wpb.AlertsResponse(alert=alert)), soft_wrap=True)
+            if not follow:
+                return len(summary.newest)
+            start = summary.position
+        async for event in client.alerts(start, follow=follow):
+            shown += 1
+            show(event)
         return shown
 
     shown = _run(as_agency, target, tls_dir, stream)
-    if not shown and not as_json:
+    if not shown and not as_json and not newest:
         console.print(f"no alerts after position {after}")
 
 

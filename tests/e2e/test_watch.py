@@ -454,6 +454,13 @@ async def test_the_command_line_adds_lists_follows_triages_and_removes(wenv):
     assert both.exit_code == 1 and "one of --confirm and --dismiss" in both.output
     as_json = (await regulink("watch", "alerts", "--after", str(start), "--json")).output.splitlines()
     assert '"triage": "TRIAGE_CONFIRMED"' in as_json[0] and '"note": "ours"' in as_json[0]
+    summary = await wenv.client("mas-sg").alert_summary(3)
+    where = (await regulink("alerts", "--newest", "3")).output
+    assert f"{summary.alerts} alert" in where and f"{summary.untriaged} not triaged" in where
+    shown = [int(line.split()[0].lstrip("#")) for line in where.splitlines() if line.startswith("#")]
+    assert shown == sorted(a.alert_id for a in summary.newest) and f"#{alert_id} confirmed" in where  # oldest first
+    both = await regulink("alerts", "--newest", "3", "--after", "2", check=False)
+    assert both.exit_code == 1 and "--after or --newest" in both.output
     assert "removed" in (await regulink("watch", "remove", watch_id)).output
 
 
