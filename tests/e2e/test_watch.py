@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
+import signal
 import time
 
 import pytest
@@ -494,3 +496,29 @@ async def test_the_summary_is_what_the_whole_stream_adds_up_to(wenv):
     with pytest.raises(errors.InvalidArgument) as refused:
         await client.alert_summary(newest=1001)
     assert refused.value.field == "newest"
+
+
+async def test_matching_stays_within_ahead_of_a_stalled_projection_and_loses_nothing(wenv, monkeypatch):
+    """While the graph falls behind, records are matched at most AHEAD entries ahead of it (all of a
+    push matched at once took the cores the projector needed); once it moves again, every alert comes."""
+    from gateway.server.alerts import engine
+
+    monkeypatch.setattr(engine, "AHEAD", 3)
+    address = wallet()
+    client = wenv.client("tokyo-metro")
+    await client.add_watch(wpb.KeyRule(key=f"wallet:ETH:{address}"))
+    start = await last_position(wenv, "tokyo-metro")
+    projection, alerting = wenv.gateway.projection, wenv.gateway.alerting
+    await evaluated(wenv, wenv.gateway.ledger.size - 1)
+    projector = projection._process.pid
+    os.kill(projector, signal.SIGSTOP)  # the projector frozen: the graph stops moving
+    try:
+        frozen = projection.watermark
+        for _ in range(12):
+            last = await submit(wenv, record("mas-sg", entities=[wallet_entity("w", address)]))
+        await asyncio.sleep(1.5)  # time enough to match all twelve, were it allowed
+        assert projection.watermark == frozen and alerting.next_index <= frozen + 3 + 1
+    finally:
+        os.kill(projector, signal.SIGCONT)
+    await evaluated(wenv, last)
+    assert len(await events(wenv, "tokyo-metro", start)) == 12
