@@ -430,8 +430,10 @@ class Alerting:
         for alert in raised:
             if alert.drawing is not None:
                 by_agency.setdefault(alert.watch.agency, []).append(alert)
-        for agency, alerts in sorted(by_agency.items()):
-            drawn = await watchgraph.draw(investigator, agency, [a.drawing for a in alerts])
+        watchers = sorted(by_agency.items())  # each watcher's drawings side by side: their round trips overlap
+        found = await asyncio.gather(*(watchgraph.draw(investigator, agency, [a.drawing for a in alerts])
+                                       for agency, alerts in watchers))
+        for (_, alerts), drawn in zip(watchers, found):
             for alert, subgraph in zip(alerts, drawn):
                 alert.message.subgraph.CopyFrom(subgraph_message(subgraph))
 
@@ -466,8 +468,10 @@ class Alerting:
         by_watcher: dict[str, set[str]] = {}
         for hit in hits:
             by_watcher.setdefault(hit.watch.agency, set()).update(k for k in hit.keys if k in rows)
-        return {agency: await watchgraph.seen_by(investigator, rows, keys, agency)
-                for agency, keys in sorted(by_watcher.items()) if keys}
+        watchers = [(agency, keys) for agency, keys in sorted(by_watcher.items()) if keys]
+        seen = await asyncio.gather(*(watchgraph.seen_by(investigator, rows, keys, agency)
+                                      for agency, keys in watchers))
+        return {agency: views for (agency, _), views in zip(watchers, seen)}
 
     def _cross(self, seen: dict[str, dict], cross, kinds: dict[str, str], states: dict) -> list[Raised]:
         """Cross-agency watches: nodes the watcher reported that another agency's record asserts now,
