@@ -91,6 +91,13 @@ def block_keys(name: str) -> set[str]:
     return keys
 
 
+# How a score is made of its three parts (score and scores_at_least alike): the words' similarity, the
+# skeletons' (a weaker hint, from skeletons of SOUNDS_LEAST letters), and one skeleton the start of
+# the other ("Lumen Crest" / "Lumen Crest Exchange": weaker still, from PREFIX_LEAST letters).
+SOUNDS_WEIGHT, SOUNDS_LEAST = 0.95, 4
+PREFIX_WEIGHT, PREFIX_LEAST = 0.9, 6
+
+
 def score(a: str, b: str) -> float:
     """0..100: how alike two names are once normalized (word order ignored)."""
     left, right = normalize(a), normalize(b)
@@ -98,9 +105,8 @@ def score(a: str, b: str) -> float:
         return 0.0
     words = fuzz.token_sort_ratio(left, right)
     bones = sorted((skeleton(left), skeleton(right)), key=len)
-    sounds = 0.95 * fuzz.ratio(*bones) if len(bones[0]) >= 4 else 0.0
-    # One name the start of the other ("Lumen Crest" / "Lumen Crest Exchange"): a weaker hint.
-    prefix = 0.9 * fuzz.ratio(bones[0], bones[1][:len(bones[0])]) if len(bones[0]) >= 6 else 0.0
+    sounds = SOUNDS_WEIGHT * fuzz.ratio(*bones) if len(bones[0]) >= SOUNDS_LEAST else 0.0
+    prefix = PREFIX_WEIGHT * fuzz.ratio(bones[0], bones[1][:len(bones[0])]) if len(bones[0]) >= PREFIX_LEAST else 0.0
     return round(max(words, sounds, prefix), 1)
 
 
@@ -114,23 +120,23 @@ def scores_at_least(name: str, others: list[str], minimum: float) -> dict[str, f
         return {}
     floor = minimum - 0.06  # what rounds up to `minimum` still counts (and a little for the scaling)
     norms = [normalize(other) for other in others]
-    bones = [skeleton(n) if n else "" for n in norms]
+    bones = [skeleton(n) for n in norms]
     bone = skeleton(left)
     best: dict[int, float] = {}
     for _, found, i in process.extract(left, norms, scorer=fuzz.token_sort_ratio, score_cutoff=floor, limit=None):
         if norms[i]:
             best[i] = found
-    sounds = [] if floor > 95 else process.extract(bone, bones, scorer=fuzz.ratio, score_cutoff=floor / 0.95,
-                                                   limit=None)
+    sounds = [] if floor / SOUNDS_WEIGHT > 100 else process.extract(
+        bone, bones, scorer=fuzz.ratio, score_cutoff=floor / SOUNDS_WEIGHT, limit=None)
     for _, found, i in sounds:
-        if norms[i] and min(len(bone), len(bones[i])) >= 4:
-            best[i] = max(best.get(i, 0.0), 0.95 * found)
-    for i, other in enumerate(bones if floor <= 90 else ()):
+        if norms[i] and min(len(bone), len(bones[i])) >= SOUNDS_LEAST:
+            best[i] = max(best.get(i, 0.0), SOUNDS_WEIGHT * found)
+    for i, other in enumerate(bones if floor / PREFIX_WEIGHT <= 100 else ()):  # else the prefix cannot reach it
         short, long = (bone, other) if len(bone) <= len(other) else (other, bone)
-        if norms[i] and len(short) >= 6:
-            found = fuzz.ratio(short, long[:len(short)], score_cutoff=floor / 0.9)
+        if norms[i] and len(short) >= PREFIX_LEAST:
+            found = fuzz.ratio(short, long[:len(short)], score_cutoff=floor / PREFIX_WEIGHT)
             if found:
-                best[i] = max(best.get(i, 0.0), 0.9 * found)
+                best[i] = max(best.get(i, 0.0), PREFIX_WEIGHT * found)
     scored = {}
     for i, found in best.items():
         rounded = round(found, 1)
