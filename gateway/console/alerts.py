@@ -59,7 +59,6 @@ class AlertBook(Following):
         self.problem = ""
         self.total = 0  # the agency's alerts, withdrawn ones included
         self.untriaged = 0  # of those, neither triaged nor withdrawn
-        self._newest = 0  # the highest alert id known: a higher one is a new alert
         self._stale = False  # an older alert than those kept changed: the counts need the gateway's word
         self._views: dict[int, dict] = {}
         self._elements: dict[int, tuple[list[str], list[str]]] = {}
@@ -89,8 +88,8 @@ class AlertBook(Following):
         if kept:
             view = _merged(self._views[alert_id], view)
             self.untriaged += _open(view) - _open(self._views[alert_id])
-        elif alert_id > self._newest:
-            self._newest, kept = alert_id, True
+        elif alert_id > max(self._views, default=0):  # newer than the newest kept: a new alert
+            kept = True
             self.total += 1
             self.untriaged += _open(view)
         else:
@@ -113,7 +112,6 @@ class AlertBook(Following):
             self._views[view["alert_id"]] = view
             self._elements[view["alert_id"]] = views.alert_elements(message)
         self.position, self.total, self.untriaged = summary.position, summary.alerts, summary.untriaged
-        self._newest = max(self._views, default=0)
         self._stale = False
         self.loaded = True
         self._tell({})
