@@ -102,6 +102,15 @@ class Investigator:
         await self._widen(rows, viewer, NODE, EXPANDED_EDGE)
         return _neighbours(rows, viewer, edge_types, window, fanout)
 
+    async def _expand_among(self, key: str, viewer: str, edge_types: list[str], window: Window, fanout: int):
+        """`_expand` of one key, and the rows of every visible link among it and its neighbours
+        (a superset of the answer's: `_add_among` keeps those with both ends in it)."""
+        found = await self.store.read(queries.EXPAND_ONE_AMONG, key=key, agency=viewer, fanout_plus_one=fanout + 1)
+        rows = [dict(zip(queries.NEIGHBOUR_FIELDS, item), origin=key) for item in found[0]["items"]] if found else []
+        among = [dict(zip(queries.EDGE_FIELDS, item)) for item in found[0]["among"]] if found else []
+        await self._widen(rows, viewer, NODE, EXPANDED_EDGE)
+        return _neighbours(rows, viewer, edge_types, window, fanout), among
+
     async def _expand_twice(self, key: str, viewer: str, edge_types: list[str], window: Window,
                             fanout: int = FANOUT):
         """The start node and two hops in one round trip: (start view, first hop, second-hop rows).
@@ -134,6 +143,15 @@ class Investigator:
         if len(keys) < 2:
             return
         rows = await self.store.read_items(queries.EDGES_AMONG, queries.EDGE_FIELDS, keys=keys, agency=viewer)
+        await self._add_among(subgraph, rows, viewer, edge_types, window)
+
+    async def _add_among(self, subgraph: Subgraph, rows: list[dict], viewer: str, edge_types: list[str],
+                         window: Window) -> None:
+        """Link rows into the answer, as the viewer sees them, where both ends are in it."""
+        # Links the walk already holds are the same rows seen again (around a cut hub, every neighbour's
+        # link to it): reading their sources once more would only give the same view.
+        rows = [row for row in rows if row["source"] in subgraph.nodes and row["target"] in subgraph.nodes
+                and (row["source"], row["type"], row["target"]) not in subgraph.edges]
         await self._widen(rows, viewer, EDGE)
         _add_edges(subgraph, rows, viewer, edge_types, window)
 
@@ -272,6 +290,7 @@ class Investigator:
         edge_types = edge_types or []
         first = second_rows = start = None
         early: list[tuple[NodeView, EdgeView]] | None = None  # name candidates asked beside the first hop
+        among_rows: list[dict] | None = None  # one hop's links among its nodes, asked with the hop
         if hops >= 2:  # the first two hops in one round trip
             start, first, second_rows = await self._expand_twice(key, viewer, edge_types, window)
         if first is None:
@@ -285,8 +304,12 @@ class Investigator:
                 view = (await self.nodes([key], viewer, window)).get(key)
                 return view, (await self._candidates(view, viewer, edge_types) if view is not None else [])
 
-            (start, early), first = await asyncio.gather(
-                start_and_candidates(), self._expand([key], viewer, edge_types, window, fanout))
+            if hops == 1 and among:
+                (start, early), (first, among_rows) = await asyncio.gather(
+                    start_and_candidates(), self._expand_among(key, viewer, edge_types, window, fanout))
+            else:
+                (start, early), first = await asyncio.gather(
+                    start_and_candidates(), self._expand([key], viewer, edge_types, window, fanout))
         subgraph = Subgraph()
         if start is None:
             return subgraph
@@ -331,6 +354,9 @@ class Investigator:
         if early is None:
             await asyncio.gather(self._edges_among(subgraph, viewer, edge_types, window, unwalked),
                                  self._add_candidates(subgraph, key, viewer, edge_types))
+        elif among_rows is not None:  # one hop: its links among its nodes came with it
+            await self._add_among(subgraph, among_rows, viewer, edge_types, window)
+            _take_candidates(subgraph, early)
         else:
             _take_candidates(subgraph, early)
             await self._edges_among(subgraph, viewer, edge_types, window, unwalked)

@@ -8,7 +8,8 @@ import random
 import pytest
 
 from graph.investigate import Investigator
-from graph.projector import Projector
+from graph.projector import LedgerItem, Projector
+from regulink.v1 import records_pb2 as pb
 from tests.contract.graphgen import AGENCIES, KINDS, Generator
 from tests.contract.test_visibility_audit import expected_for
 
@@ -59,3 +60,48 @@ async def test_neighbourhood_is_the_visible_ball(store, seed):
                 assert shown == among
             wallets = await investigator.neighbourhood(start, viewer, hops=2, node_types=["CryptoWallet"])
             assert_ball(wallets, start, nodes, ball(edges, start, 2, {"CryptoWallet"}, types_of))
+
+
+def _wallet(n: int) -> str:
+    return "0x" + f"{n:040x}"
+
+
+def _hub_record(rng: random.Random, n: int):
+    """A transfer case around one hub wallet: a wallet paying the hub, now and then paid back by it or
+    associated with it (more links to one neighbour, which a cut fan-out may leave beyond the cut),
+    and paying the next case's wallet (links among the hub's neighbours)."""
+    agency = rng.choice(AGENCIES)
+    tlp = rng.choice([pb.TLP_GREEN, pb.TLP_AMBER, pb.TLP_RED])
+    record = pb.CaseRecord(record_id=f"hub-{n}", agency_id=agency, version=1, tlp=tlp,
+                           share_with=rng.sample([a for a in AGENCIES if a != agency], rng.randrange(0, 2)))
+    for ref, address in (("hub", _wallet(0xABC)), ("w", _wallet(n + 1)), ("next", _wallet(n + 2))):
+        record.entities.add(ref=ref, type=pb.ENTITY_TYPE_CRYPTO_WALLET).identifiers.add(
+            kind="wallet", scheme="ETH", value=address)
+    record.links.add(source="w", target="hub", type=pb.LINK_TYPE_TRANSFERRED_TO)
+    for link_type in (pb.LINK_TYPE_TRANSFERRED_TO, pb.LINK_TYPE_ASSOCIATED_WITH):
+        if rng.random() < 0.5:
+            record.links.add(source="hub", target="w", type=link_type)
+    if rng.random() < 0.5:
+        record.links.add(source="w", target="next", type=pb.LINK_TYPE_TRANSFERRED_TO)
+    return record
+
+
+@pytest.mark.parametrize("node_limit", [5, 12, 2000])
+async def test_a_cut_hub_shows_every_visible_link_among_what_it_shows(store, node_limit):
+    """One hop around a hub whose fan-out is cut (the node limit cuts a 1-hop fan-out): the nodes
+    are visible neighbours, and every visible link among the answer's nodes is in it, the hub's
+    second links to a shown neighbour and the links among its neighbours included."""
+    rng = random.Random(node_limit)
+    items = [LedgerItem(i, 1_000 + i, _hub_record(rng, i)) for i in range(60)]
+    await Projector(store).apply(items)
+    hub = f"wallet:ETH:{_wallet(0xABC)}"
+    investigator = Investigator(store, lambda: KINDS)
+    for viewer in AGENCIES:
+        nodes, edges, *_ = expected_for(items, viewer)
+        subgraph = await investigator.neighbourhood(hub, viewer, hops=1, node_limit=node_limit)
+        around = ball(edges, hub, 1)
+        assert set(subgraph.nodes) <= around
+        assert len(subgraph.nodes) == min(len(around), node_limit)
+        assert subgraph.truncated == (len(around) > node_limit)
+        shown = set(subgraph.edges)
+        assert shown == {e for e in edges if e[0] in subgraph.nodes and e[2] in subgraph.nodes}
