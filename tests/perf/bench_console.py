@@ -15,15 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from gateway.ledger.store import LedgerStore
 from gateway.ops import process
-from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
-from graph.embedded import EmbeddedArcadeDB
-from graph.store import GraphStore
-from regulink.v1 import records_pb2
+from gateway.sdk.client import AsyncClient, TlsFiles
 from tests.e2e.consolekit import ConsoleProcess, browser, open_console
-from tests.perf.bench_graph import BIG_EDGES, BIG_NODES, load_big_graph
-from tests.perf.common import Figure, percentile, prepare_gateway
+from tests.perf.bench_graph import BIG_EDGES, BIG_NODES, continuable_big_graph
+from tests.perf.common import Figure, percentile
 
 LOADS = 20
 EXPANSIONS = 200
@@ -90,39 +86,10 @@ async def _frames(page) -> tuple[list[float], list[float], list[float]]:
     return tuple(await page.page.evaluate(script, [CANVAS_NODES, CANVAS_EDGES, FRAMES]))
 
 
-async def _continuable_big_graph(root: Path) -> None:
-    """bench_graph's generated graph, marked as projected through a real first ledger entry: a gateway
-    continues a graph only when its watermark names an entry of its ledger (gateway.server.projection.rebuild)."""
-    signing = prepare_gateway(root, ["fsa-jp", "mas-sg", "tokyo-metro", "npa-cyber"])
-    gateway = await process.start(root, "--log-level", "WARNING")
-    try:
-        async with AsyncClient.connect(gateway.target, TlsFiles.for_agency(root / "tls", "fsa-jp")) as client:
-            record = records_pb2.CaseRecord(record_id="bench-first", agency_id="fsa-jp", version=1,
-                                            tlp=records_pb2.TLP_GREEN, summary="the ledger's first entry")
-            record.issued_at.GetCurrentTime()
-            record.entities.add(ref="w", type=records_pb2.ENTITY_TYPE_CRYPTO_WALLET).identifiers.add(
-                kind="wallet", scheme="ETH", value="0x" + "5a" * 20)
-            await client.submit(sign_record(record, [signing["fsa-jp"]]))
-            await client.wait_projected()
-    finally:
-        await gateway.stop()
-    ledger = LedgerStore(root / "ledger.db", readonly=True)
-    first = ledger.entry(0)
-    ledger.close()
-    db = EmbeddedArcadeDB(root / "graph")
-    store = await GraphStore.connect(await db.start())
-    try:
-        await load_big_graph(store, BIG_NODES, BIG_EDGES)
-        await store.set_watermark(0, first.leaf_hash)
-    finally:
-        await store.close()
-        await db.stop()
-
-
 async def run() -> list[Figure]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        await _continuable_big_graph(root)
+        await continuable_big_graph(root)
         gateway = await process.start(root, "--log-level", "WARNING")
         console = None
         try:
