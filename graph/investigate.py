@@ -44,8 +44,12 @@ class Window:
     since_ms: int = 0
     until_ms: int = 0
 
+    @property
+    def everything(self) -> bool:
+        return not self.since_ms and not self.until_ms
+
     def keep(self, view):
-        if view is None or (not self.since_ms and not self.until_ms):
+        if view is None or self.everything:
             return view
         view.only([s for s in view.sources if (not self.since_ms or s["seen_ms"] >= self.since_ms)
                    and (not self.until_ms or s["seen_ms"] <= self.until_ms)])
@@ -111,30 +115,30 @@ class Investigator:
         await self._widen(rows, viewer, NODE, EXPANDED_EDGE)
         return _neighbours(rows, viewer, edge_types, window, fanout), among
 
-    async def _expand_twice(self, key: str, viewer: str, edge_types: list[str], window: Window,
+    async def _expand_twice(self, key: str, viewer: str, edge_types: list[str], window: Window, among_cap: int,
                             fanout: int = FANOUT):
-        """The start node and two hops in one round trip: (start view, first hop, second-hop rows).
+        """Two hops in one round trip: (first hop, second-hop rows, links among the second hop's new nodes).
 
         The first hop is what `_expand` would answer; the second-hop rows cover every
         first-hop node, and the caller reads those of the nodes it expands (`_neighbours`),
-        so the breadth-first walk and its truncation flag are unchanged.
+        so the breadth-first walk and its truncation flag are unchanged. The links are None
+        when the second hop holds more than `among_cap` new nodes (a negative cap: not asked).
         """
-        found = await self.store.read(queries.EXPAND_TWICE, key=key, agency=viewer, fanout_plus_one=fanout + 1)
+        found = await self.store.read(queries.EXPAND_TWICE, key=key, agency=viewer, fanout_plus_one=fanout + 1,
+                                      among_cap=among_cap)
         if not found or not found[0]["items"]:
-            return None, None, None  # no visible neighbour (or no visible start): the caller asks plainly
-        head = found[0]
-        rows = [{**dict(zip(queries.NEIGHBOUR_FIELDS, item)), "around": item[-1], "origin": key,
-                 "asrc": head["asrc"], "apages": head["apages"], "acounts": head["acounts"]} for item in head["items"]]
+            return ({}, {}, False), [], []  # no visible neighbour (or no visible start)
+        rows = [{**dict(zip(queries.NEIGHBOUR_FIELDS, item)), "around": item[-1], "origin": key}
+                for item in found[0]["items"]]
         around: dict[str, list] = {}
         for row in rows:
             around.setdefault(row["key"], row["around"])  # two links to one neighbour carry the same list
         second_rows = [dict(zip(queries.NEIGHBOUR_FIELDS, item), origin=origin)
                        for origin, items in around.items() for item in items]
-        await self._widen(rows[:1], viewer, START, at_least=SHOWN)
+        among = found[0]["among"]
+        among = None if among is None else [dict(zip(queries.EDGE_FIELDS, item)) for item in among]
         await self._widen(rows + second_rows, viewer, NODE, EXPANDED_EDGE)
-        start = window.keep(node_view(key, head["alabels"], rows[0]["asrc"], viewer, head["acounts"]))
-        first = _neighbours(rows, viewer, edge_types, window, fanout)
-        return start, first, second_rows
+        return _neighbours(rows, viewer, edge_types, window, fanout), second_rows, among
 
     async def _edges_among(self, subgraph: Subgraph, viewer: str, edge_types: list[str], window: Window,
                            keys: list[str] | None = None) -> None:
@@ -154,12 +158,6 @@ class Investigator:
                 and (row["source"], row["type"], row["target"]) not in subgraph.edges]
         await self._widen(rows, viewer, EDGE)
         _add_edges(subgraph, rows, viewer, edge_types, window)
-
-    async def _add_candidates(self, subgraph: Subgraph, key: str, viewer: str, edge_types: list[str]) -> None:
-        """POSSIBLY_SAME_AS candidates of one entity of the answer, from names the viewer may read."""
-        entity = subgraph.nodes.get(key)
-        if entity is not None:
-            _take_candidates(subgraph, await self._candidates(entity, viewer, edge_types))
 
     async def _candidates(self, entity: NodeView, viewer: str, edge_types: list[str]
                           ) -> list[tuple[NodeView, EdgeView]]:
@@ -288,28 +286,29 @@ class Investigator:
         that no walk step found (a card needs only the links of its entity)."""
         node_limit = max(1, min(node_limit, MAX_NODES))
         edge_types = edge_types or []
-        first = second_rows = start = None
-        early: list[tuple[NodeView, EdgeView]] | None = None  # name candidates asked beside the first hop
-        among_rows: list[dict] | None = None  # one hop's links among its nodes, asked with the hop
-        if hops >= 2:  # the first two hops in one round trip
-            start, first, second_rows = await self._expand_twice(key, viewer, edge_types, window)
-        if first is None:
-            # The start and its first hop at once; the hop is dropped unseen if the start is not visible.
-            # One hop with no type filter needs no more links than nodes it may keep (a hub's card).
-            # The start's name candidates follow the start while the hop is read (a hub's hop is the
-            # longest round trip: the candidates then cost nothing more).
-            fanout = min(FANOUT, node_limit) if hops == 1 and not (edge_types or node_types) else FANOUT
+        # The start with its name candidates, and the first hops with the links among the last of them, are
+        # asked at once (a hub's hop is the longest round trip: the candidates then cost nothing more); the
+        # hops are dropped unseen if the start is not visible. One hop with no type filter needs no more
+        # links than nodes it may keep (a hub's card).
+        fanout = min(FANOUT, node_limit) if hops == 1 and not (edge_types or node_types) else FANOUT
 
-            async def start_and_candidates():
-                view = (await self.nodes([key], viewer, window)).get(key)
-                return view, (await self._candidates(view, viewer, edge_types) if view is not None else [])
+        async def start_and_candidates():
+            view = (await self.nodes([key], viewer, window)).get(key)
+            return view, (await self._candidates(view, viewer, edge_types) if view is not None else [])
 
-            if hops == 1 and among:
-                (start, early), (first, among_rows) = await asyncio.gather(
-                    start_and_candidates(), self._expand_among(key, viewer, edge_types, window, fanout))
-            else:
-                (start, early), first = await asyncio.gather(
-                    start_and_candidates(), self._expand([key], viewer, edge_types, window, fanout))
+        async def first_hops():
+            """(first hop, second-hop rows or None, links among the last hop's nodes or None)"""
+            if hops >= 2:
+                # The links among the second hop's new nodes are the ones the walk needs when it stops there,
+                # unless a filter on links can reach through a link it leaves out a node the first hop had.
+                wanted = hops == 2 and among and not edge_types and window.everything
+                return await self._expand_twice(key, viewer, edge_types, window, node_limit if wanted else -1)
+            if among:
+                hop, links = await self._expand_among(key, viewer, edge_types, window, fanout)
+                return hop, None, links
+            return await self._expand([key], viewer, edge_types, window, fanout), None, None
+
+        (start, early), (first, second_rows, among_rows) = await asyncio.gather(start_and_candidates(), first_hops())
         subgraph = Subgraph()
         if start is None:
             return subgraph
@@ -320,7 +319,7 @@ class Investigator:
         for hop in range(hops):
             if not frontier:
                 break
-            if hop == 0 and first is not None:
+            if hop == 0:
                 per_origin, views, cut = first
             elif hop == 1 and second_rows is not None:
                 expanding = set(frontier)
@@ -344,22 +343,19 @@ class Investigator:
                     subgraph.nodes[neighbour] = views[neighbour]
                     next_frontier.append(neighbour)
             frontier = next_frontier
-        # The links among the walked nodes: every expanded node's links are known already, so only
-        # those among the last hop's nodes are asked (all of them when a hub's fan-out was cut);
-        # the start's name candidates are asked at the same time.
-        walked = len(subgraph.nodes)
-        unwalked = (list(subgraph.nodes) if fanout_cut else frontier) if among else []
         for edge in seen_edges:
             subgraph.add_edge(edge)
-        if early is None:
-            await asyncio.gather(self._edges_among(subgraph, viewer, edge_types, window, unwalked),
-                                 self._add_candidates(subgraph, key, viewer, edge_types))
-        elif among_rows is not None:  # one hop: its links among its nodes came with it
+        # The links among the walked nodes: every expanded node's links are known already, so only those
+        # among the last hop's nodes are missing. They came with the hops (one hop: among all of its nodes;
+        # two: among the second's new nodes, which hold the last hop's unless a hub's fan-out was cut);
+        # otherwise they are asked now, among all the nodes when a fan-out was cut.
+        walked = len(subgraph.nodes)
+        if among and among_rows is not None and (hops == 1 or not fanout_cut):
             await self._add_among(subgraph, among_rows, viewer, edge_types, window)
-            _take_candidates(subgraph, early)
-        else:
-            _take_candidates(subgraph, early)
-            await self._edges_among(subgraph, viewer, edge_types, window, unwalked)
+        elif among:
+            await self._edges_among(subgraph, viewer, edge_types, window,
+                                    list(subgraph.nodes) if fanout_cut else frontier)
+        _take_candidates(subgraph, early)
         if among and len(subgraph.nodes) > walked:
             await self._edges_among(subgraph, viewer, edge_types, window)  # the candidates' own links too
         return subgraph.settle()
@@ -542,7 +538,6 @@ SHOWN = provenance.HEAD  # sources shown of one element; its count says how many
 # Where a row holds an element: (its element id, the row's sources field, the row's page-count field).
 RowElement = tuple[Callable[[dict], str], str, str]
 NODE: RowElement = (lambda row: provenance.node_id(row["key"]), "src", "pages")
-START: RowElement = (lambda row: provenance.node_id(row["origin"]), "asrc", "apages")
 EDGE: RowElement = (lambda row: provenance.edge_id(row["source"], row["type"], row["target"]), "rsrc", "rpages")
 # An expansion row's link: from `source` (its start node) to whichever of origin and neighbour is not it.
 EXPANDED_EDGE: RowElement = (

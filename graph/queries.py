@@ -201,9 +201,11 @@ WITH a, r, b LIMIT $fanout_plus_one
 RETURN a.key AS origin, collect({_NEIGHBOUR_ITEM.format(r='r', b='b')}) AS items
 """
 
-# The start node and two hops from it in one round trip: the first hop as items, each with the
-# second hop from it (`around`, NEIGHBOUR_FIELDS items); graph.investigate reads those of the nodes
-# its walk expands.
+# Two hops from a node in one round trip: the first hop as items, each with the second hop from it
+# (`around`, NEIGHBOUR_FIELDS items; graph.investigate reads those of the nodes its walk expands), and
+# the visible links among the second hop's new nodes (`among`, EDGE_FIELDS items), walked from those
+# nodes rather than looked up again by key, unless there are more than $among_cap of them (`among`
+# is then null and the caller asks for the few its answer keeps).
 EXPAND_TWICE = f"""
 MATCH (a:Entity {{key: $key}}) WHERE {visible('a')}
 CALL {{
@@ -217,10 +219,20 @@ CALL {{
   MATCH (b)-[r2]-(c:Entity)
   WHERE {visible('r2')} AND {visible('c')}
   WITH r2, c LIMIT $fanout_plus_one
-  RETURN collect({_NEIGHBOUR_ITEM.format(r='r2', b='c')}) AS around
+  RETURN collect({_NEIGHBOUR_ITEM.format(r='r2', b='c')}) AS around, collect(c) AS cs
 }}
-WITH a, collect({_NEIGHBOUR_ITEM.format(r='r', b='b')[:-1]}, around]) AS items
-RETURN a.src AS asrc, labels(a) AS alabels, a.pages AS apages, a.counts AS acounts, items
+WITH a, collect({_NEIGHBOUR_ITEM.format(r='r', b='b')[:-1]}, around]) AS items, collect(b) AS bs, collect(cs) AS css
+WITH a, items, [c IN reduce(all = [], cs IN css | all + cs) WHERE c <> a AND NOT c IN bs] AS last
+CALL {{
+  WITH last
+  WITH last WHERE size(last) <= $among_cap
+  UNWIND last AS x
+  WITH DISTINCT x, last
+  MATCH (x)-[r3]->(y:Entity)
+  WHERE y IN last AND {visible('r3')}
+  RETURN collect({_EDGE_ITEM_OF.format(a='x', r='r3', b='y')}) AS among
+}}
+RETURN a.key AS origin, items, CASE WHEN size(last) <= $among_cap THEN among END AS among
 """
 
 # One hop from one node and every visible link among it and the neighbours found (`among`, EDGE_FIELDS

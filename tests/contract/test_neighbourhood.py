@@ -60,6 +60,14 @@ async def test_neighbourhood_is_the_visible_ball(store, seed):
                 assert shown == among
             wallets = await investigator.neighbourhood(start, viewer, hops=2, node_types=["CryptoWallet"])
             assert_ball(wallets, start, nodes, ball(edges, start, 2, {"CryptoWallet"}, types_of))
+            # Links of one type only: a node the first hop reaches by another type may come at the second.
+            for link_type in sorted({e[1] for e in edges})[:2]:
+                typed = {e for e in edges if e[1] == link_type}
+                subgraph = await investigator.neighbourhood(start, viewer, hops=2, edge_types=[link_type],
+                                                            node_limit=2000)
+                assert_ball(subgraph, start, nodes, ball(typed, start, 2))
+                assert {k for k in subgraph.edges if k[1] != "POSSIBLY_SAME_AS"} == {
+                    e for e in typed if e[0] in subgraph.nodes and e[2] in subgraph.nodes}
 
 
 def _wallet(n: int) -> str:
@@ -105,3 +113,26 @@ async def test_a_cut_hub_shows_every_visible_link_among_what_it_shows(store, nod
         assert subgraph.truncated == (len(around) > node_limit)
         shown = set(subgraph.edges)
         assert shown == {e for e in edges if e[0] in subgraph.nodes and e[2] in subgraph.nodes}
+
+
+async def test_a_node_the_first_hop_left_out_by_type_keeps_its_links_at_the_second(store):
+    """Links of one type: b1 and b3 are the start's neighbours by another type, so the first hop leaves
+    them out and the second reaches them through b2; the link between them is in the answer."""
+    record = pb.CaseRecord(record_id="typed", agency_id=AGENCIES[0], version=1, tlp=pb.TLP_GREEN)
+    address = {ref: _wallet(0x100 + n) for n, ref in enumerate(("a", "b1", "b2", "b3"))}
+    for ref, value in address.items():
+        record.entities.add(ref=ref, type=pb.ENTITY_TYPE_CRYPTO_WALLET).identifiers.add(
+            kind="wallet", scheme="ETH", value=value)
+    for source, target, link_type in (("a", "b1", pb.LINK_TYPE_ASSOCIATED_WITH), ("a", "b3", pb.LINK_TYPE_ASSOCIATED_WITH),
+                                      ("a", "b2", pb.LINK_TYPE_TRANSFERRED_TO), ("b2", "b1", pb.LINK_TYPE_TRANSFERRED_TO),
+                                      ("b2", "b3", pb.LINK_TYPE_TRANSFERRED_TO), ("b1", "b3", pb.LINK_TYPE_TRANSFERRED_TO)):
+        record.links.add(source=source, target=target, type=link_type)
+    items = [LedgerItem(0, 1_000, record)]
+    await Projector(store).apply(items)
+    _, edges, *_ = expected_for(items, AGENCIES[1])
+    key = {ref: f"wallet:ETH:{value}" for ref, value in address.items()}
+    subgraph = await Investigator(store, lambda: KINDS).neighbourhood(key["a"], AGENCIES[1], hops=2,
+                                                                     edge_types=["TRANSFERRED_TO"])
+    assert set(subgraph.nodes) == set(key.values())
+    assert set(subgraph.edges) == {e for e in edges if e[1] == "TRANSFERRED_TO"}
+    assert (key["b1"], "TRANSFERRED_TO", key["b3"]) in subgraph.edges
