@@ -222,7 +222,7 @@ CALL {{
   RETURN collect({_NEIGHBOUR_ITEM.format(r='r2', b='c')}) AS around, collect(c) AS cs
 }}
 WITH a, collect({_NEIGHBOUR_ITEM.format(r='r', b='b')[:-1]}, around]) AS items, collect(b) AS bs, collect(cs) AS css
-WITH a, items, [c IN reduce(all = [], cs IN css | all + cs) WHERE c <> a AND NOT c IN bs] AS last
+WITH a, items, [c IN reduce(acc = [], hop IN css | acc + hop) WHERE c <> a AND NOT c IN bs] AS last
 CALL {{
   WITH last
   WITH last WHERE size(last) <= $among_cap
