@@ -33,9 +33,15 @@ def _script(char: str) -> str | None:
     return name.split(" ", 1)[0] if name else None
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def cautions(name: str) -> tuple[str, ...]:
     """Why a name may not show what it is, in words (empty for an ordinary name)."""
+    # Every control, invisible and look-alike character is outside ASCII: most names need no look
+    # at their letters' scripts (unicodedata, per letter: a quarter of a 2-hop answer's Python).
+    return () if name.isascii() else _cautions(name)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _cautions(name: str) -> tuple[str, ...]:
     found = []
     chars = set(name)
     if chars & BIDI_CONTROLS:

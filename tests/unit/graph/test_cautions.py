@@ -38,6 +38,15 @@ def test_latin_text_alone_never_gets_a_caution(name):
     assert cautions.cautions(name) == ()
 
 
+@given(st.text(alphabet=st.sampled_from(sorted(cautions.BIDI_CONTROLS | cautions.INVISIBLE) + list("Pay Lumen"))
+               | st.characters(), max_size=30))
+def test_the_ascii_shortcut_says_what_the_whole_check_says(name):
+    """ASCII names skip the look at each letter: the look itself finds nothing in them."""
+    assert cautions.cautions(name) == cautions._cautions(name)
+    ascii_only = "".join(c for c in name if c.isascii())
+    assert cautions._cautions(ascii_only) == cautions.cautions(ascii_only) == ()
+
+
 def test_a_node_carries_its_visible_names_cautions_into_every_export():
     entry = {"record": "a/r1", "agency": "a", "version": 1, "log_index": 0, "tlp": 1, "readers": ["*"],
              "seen_ms": 0, "facts": {"name": "exe.\u202etnemyap"}}
