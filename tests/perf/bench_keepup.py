@@ -27,8 +27,7 @@ from gateway.server.projection.worker import BATCH
 from graph.embedded import EmbeddedArcadeDB
 from graph.projector import Projector
 from graph.store import GraphStore
-from regulink.v1 import exchange_pb2
-from tests.perf.common import Figure, percentile, prepare_gateway
+from tests.perf.common import Figure, percentile, prepare_gateway, stream_all
 from tests.perf.realistic import Realistic
 
 PUSHED = int(os.environ.get("REGULINK_BENCH_PUSHED", "50000"))
@@ -45,17 +44,9 @@ async def _push(root: Path, gateway: process.GatewayProcess, signing: dict, gene
     for record in generator.records(count):
         envelopes[record.agency_id].append(sign_record(record, [signing[record.agency_id]]))
     clients = {a: AsyncClient.connect(gateway.target, TlsFiles.for_agency(root / "tls", a)) for a in AGENCIES}
-    last_index = -1
-
-    async def stream(agency: str) -> None:
-        nonlocal last_index
-        async for outcome in clients[agency].submit_stream(envelopes[agency], per_message=200):
-            assert isinstance(outcome, exchange_pb2.Receipt), outcome
-            last_index = max(last_index, outcome.log_index)
-
     try:
         began = time.perf_counter()
-        await asyncio.gather(*(stream(a) for a in AGENCIES))
+        last_index = await stream_all(clients, envelopes)
         acknowledged = time.perf_counter() - began
         while (await clients[AGENCIES[0]].graph_status()).projected_through < last_index:
             await asyncio.sleep(0.05)

@@ -27,9 +27,9 @@ from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from gateway.server.registry import Registry
 from gateway.server.registry_pg import open_registry
 from graph.project import contribution
-from regulink.v1 import exchange_pb2, query_pb2
+from regulink.v1 import query_pb2
 from tests import pgcluster
-from tests.perf.common import Figure, percentile, prepare_gateway
+from tests.perf.common import Figure, percentile, prepare_gateway, stream_all
 from tests.perf.realistic import AGENCIES, Realistic
 
 RECORDS = int(os.environ.get("REGULINK_BENCH_QUERY_GATEWAY_RECORDS", "20000"))
@@ -40,17 +40,12 @@ ASKER = "fsa-jp"  # asks about elements of its own records: all of them visible 
 
 async def _push(target: str, tls: Path, envelopes: dict[str, list]) -> int:
     """Stream every agency's envelopes to the writer at once; the highest log index acknowledged."""
-    last_index = -1
-
-    async def stream(agency: str) -> None:
-        nonlocal last_index
-        async with AsyncClient.connect(target, TlsFiles.for_agency(tls, agency)) as client:
-            async for outcome in client.submit_stream(envelopes[agency], per_message=200):
-                assert isinstance(outcome, exchange_pb2.Receipt), outcome
-                last_index = max(last_index, outcome.log_index)
-
-    await asyncio.gather(*(stream(agency) for agency in envelopes))
-    return last_index
+    clients = {agency: AsyncClient.connect(target, TlsFiles.for_agency(tls, agency)) for agency in envelopes}
+    try:
+        return await stream_all(clients, envelopes)
+    finally:
+        for client in clients.values():
+            await client.close()
 
 
 async def _projected(client: AsyncClient, index: int, timeout: float = 900) -> float:

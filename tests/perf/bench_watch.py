@@ -24,10 +24,9 @@ from gateway.ops import process
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
 from graph import resolve
 from graph.project import contribution
-from regulink.v1 import exchange_pb2
 from regulink.v1 import records_pb2 as pb
 from regulink.v1 import watch_pb2 as wpb
-from tests.perf.common import Figure, percentile, prepare_gateway
+from tests.perf.common import Figure, percentile, prepare_gateway, stream_all
 from tests.perf.realistic import Realistic
 
 PUSHED = int(os.environ.get("REGULINK_BENCH_WATCH_PUSHED", "20000"))
@@ -87,16 +86,8 @@ async def push(root: Path, records: list[pb.CaseRecord], rules) -> dict:
                 await asyncio.sleep(0.02)
 
         followers = [asyncio.create_task(follow(a)) for a in AGENCIES] + [asyncio.create_task(sample())]
-        last_index = -1
-
-        async def stream(agency: str) -> None:
-            nonlocal last_index
-            async for outcome in clients[agency].submit_stream(envelopes[agency], per_message=200):
-                assert isinstance(outcome, exchange_pb2.Receipt), outcome
-                last_index = max(last_index, outcome.log_index)
-
         began = time.perf_counter()
-        await asyncio.gather(*(stream(a) for a in AGENCIES))
+        last_index = await stream_all(clients, envelopes)
         while (await clients["fsa-jp"].graph_status()).projected_through < last_index:
             await asyncio.sleep(0.05)
         found["projected"] = time.perf_counter() - began

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from dataclasses import dataclass
@@ -11,7 +12,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway import keys
 from gateway.ops import devca
+from gateway.sdk.client import AsyncClient
 from gateway.server.registry import Registry
+from regulink.v1 import exchange_pb2
 
 
 @dataclass
@@ -63,3 +66,18 @@ def prepare_gateway(data: Path, agencies: list[str]) -> dict[str, Ed25519Private
 
 def mean(values: list[float]) -> float:
     return statistics.fmean(values) if values else 0.0
+
+
+async def stream_all(clients: dict[str, AsyncClient], envelopes: dict[str, list]) -> int:
+    """Every agency streams its envelopes (SubmitStream, 200 a message) at the same time; every
+    outcome must be a receipt. The highest log index acknowledged."""
+    last_index = -1
+
+    async def stream(agency: str) -> None:
+        nonlocal last_index
+        async for outcome in clients[agency].submit_stream(envelopes[agency], per_message=200):
+            assert isinstance(outcome, exchange_pb2.Receipt), outcome
+            last_index = max(last_index, outcome.log_index)
+
+    await asyncio.gather(*(stream(agency) for agency in envelopes))
+    return last_index
