@@ -26,7 +26,11 @@ if _version_not_supported:
 
 
 class WatchServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Watchlists and alerts (docs/api.md#watches-and-alerts). Alerts are
+    evaluated as records are projected into the graph, by the same
+    visibility rules as queries (docs/visibility.md): a watch on something
+    the agency may not see behaves exactly as a watch on something absent.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -67,7 +71,11 @@ class WatchServiceStub:
 
 
 class WatchServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Watchlists and alerts (docs/api.md#watches-and-alerts). Alerts are
+    evaluated as records are projected into the graph, by the same
+    visibility rules as queries (docs/visibility.md): a watch on something
+    the agency may not see behaves exactly as a watch on something absent.
+    """
 
     def AddWatch(self, request, context):
         """Missing associated documentation comment in .proto file."""
@@ -153,7 +161,11 @@ def add_WatchServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class WatchService:
-    """Missing associated documentation comment in .proto file."""
+    """Watchlists and alerts (docs/api.md#watches-and-alerts). Alerts are
+    evaluated as records are projected into the graph, by the same
+    visibility rules as queries (docs/visibility.md): a watch on something
+    the agency may not see behaves exactly as a watch on something absent.
+    """
 
     @staticmethod
     def AddWatch(request,
