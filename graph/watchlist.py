@@ -39,6 +39,7 @@ MAX_HOPS = 3
 MIN_SCORE = 50.0
 AGENCY_KINDS = ("regulator", "local-government", "law-enforcement", "other")
 OPERATOR_ROLE = "unauthorized_operator"
+ALIKE_NAMES = 50_000  # record names whose alike name watches are remembered (WatchIndex._alike)
 
 
 class BadRule(ValueError):
@@ -180,6 +181,11 @@ class WatchIndex:
         self.by_ball: dict[str, set[WatchRef]] = {}
         self.by_rim: dict[str, set[WatchRef]] = {}
         self.cross: dict[str, set[WatchRef]] = {}  # agency -> its cross-agency watches
+        # A record's name -> the name watches it scores enough for, whoever the record is from: the
+        # same names come record after record (an exchange, an authority, a sanctioned company), and
+        # scoring one against every watched name sharing a block is most of what matching costs.
+        # Emptied whenever a name watch comes or goes.
+        self._alike: dict[str, tuple[tuple[Watch, float], ...]] = {}
 
     def __len__(self) -> int:
         return len(self.watches)
@@ -191,6 +197,7 @@ class WatchIndex:
         if rule.kind == "key":
             self.by_key.setdefault(rule.key, set()).add(watch.ref)
         elif rule.kind == "name":
+            self._alike.clear()
             for block in rule.blocks:
                 self.by_block.setdefault(block, set()).add(watch.ref)
         elif rule.kind == "neighbourhood":
@@ -210,6 +217,7 @@ class WatchIndex:
         if rule.kind == "key":
             _discard(self.by_key, rule.key, ref)
         elif rule.kind == "name":
+            self._alike.clear()
             for block in rule.blocks:
                 _discard(self.by_block, block, ref)
         elif rule.kind == "neighbourhood":
@@ -302,16 +310,8 @@ class WatchIndex:
             for name in [node.facts.get("name"), *node.facts.get("aliases", [])]:
                 if not name:
                     continue
-                refs = {ref for block in names.block_keys(name) for ref in self.by_block.get(block, ())}
-                watches = [watch for watch in map(eligible, sorted(refs))
-                           if watch is not None and (not watch.rule.types or node.label in watch.rule.types)]
-                if not watches:
-                    continue
-                scores = names.scores_at_least(name, sorted({w.rule.name for w in watches}),
-                                               min(w.rule.min_score for w in watches))
-                for watch in watches:
-                    score = scores.get(watch.rule.name, 0.0)
-                    if score < watch.rule.min_score:
+                for watch, score in self._alike_watches(name):
+                    if (watch.rule.types and node.label not in watch.rule.types) or eligible(watch.ref) is None:
                         continue
                     found = best.setdefault(watch.ref, (score, [], []))
                     if node.key not in found[1]:
@@ -321,6 +321,21 @@ class WatchIndex:
                     best[watch.ref] = (max(score, found[0]), found[1], found[2])
         for ref, (score, keys, matched) in sorted(best.items()):
             yield Hit(self.watches[ref], tuple(keys), score, tuple(matched))
+
+    def _alike_watches(self, name: str) -> tuple[tuple[Watch, float], ...]:
+        """The name watches sharing a block with `name` that it scores their minimum for, with the score."""
+        found = self._alike.get(name)
+        if found is not None:
+            return found
+        watches = [self.watches[ref] for ref in sorted({ref for block in names.block_keys(name)
+                                                        for ref in self.by_block.get(block, ())})]
+        scores = names.scores_at_least(name, sorted({w.rule.name for w in watches}),
+                                       min(w.rule.min_score for w in watches)) if watches else {}
+        found = tuple((w, scores[w.rule.name]) for w in watches if scores.get(w.rule.name, 0.0) >= w.rule.min_score)
+        if len(self._alike) >= ALIKE_NAMES:
+            self._alike.clear()  # a bound, not an LRU: it fills again with the names that keep coming
+        self._alike[name] = found
+        return found
 
 
 def _node_keys(contribution: Contribution) -> list[str]:

@@ -61,7 +61,8 @@ EXIT_GRACE = 10.0  # seconds to finish the batch in hand once the gateway has go
 def ledger_items(entries: Iterable[Entry], set_aside: list[dict] | None = None) -> list[LedgerItem]:
     """The records of ledger entries, to project. A record over today's record limits (admitted
     before they existed) is left out and added to `set_aside` with the reason, live and in a
-    rebuild alike, so that the two give the same graph."""
+    rebuild alike, so that the two give the same graph. Without `set_aside` the limits are not
+    looked at (the alert engine's matching: what the graph left out raises nothing anyway)."""
     items = []
     for entry in entries:
         if entry.envelope is None:
@@ -75,8 +76,8 @@ def ledger_items(entries: Iterable[Entry], set_aside: list[dict] | None = None) 
             # Its recipients are committed to in the signed bytes and disclosed to the gateway beside
             # them (gateway.recipients): the ledger entry holds the checked list.
             record.share_with[:] = entry.share_with
-        problem = limit_problem(record)
-        if problem is not None and set_aside is not None:
+        problem = limit_problem(record) if set_aside is not None else None
+        if problem is not None:
             set_aside.append({"log_index": entry.log_index, "reason": f"over the record limits: {problem}"})
             continue
         items.append(LedgerItem(entry.log_index, entry.accepted_ms, record))

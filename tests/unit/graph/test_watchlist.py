@@ -119,6 +119,34 @@ def test_a_name_watch_meets_the_name_in_another_script_and_legal_form():
     assert not list(index.hits(contributed(wallet_named), KINDS))  # only persons and organizations
 
 
+NAME_POOL = ("Lumen Crest Pte. Ltd.", "株式会社ルーメンクレスト", "Lumen Crest Exchange", "Sakura Digital Holdings",
+             "Sakura Digital", "Orbitex Global", "Orbitex Global Exchange Ltd", "Grace Petrov", "Grace Petrova")
+
+
+@settings(max_examples=60, deadline=None)  # the first Japanese name loads Janome's dictionary
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, len(NAME_POOL) - 1), st.sampled_from([0, 80.0, 95.0]),
+                          st.sampled_from(["fsa-jp", "npa-cyber"])), min_size=1, max_size=12),
+       st.lists(st.integers(0, len(NAME_POOL) - 1), min_size=1, max_size=6))
+def test_name_hits_follow_the_watches_as_they_come_and_go(changes, named):
+    """The index remembers which name watches a record's name scores for: after any sequence of name
+    watches added and removed, its hits are those of an index built afresh with the same watches."""
+    index, live = WatchIndex(), {}
+    records = [record(entities=[("o", pb.ENTITY_TYPE_ORGANIZATION, NAME_POOL[i], [], [])]) for i in named]
+    for number, (adding, which, score, agency) in enumerate(changes):
+        if adding or not live:
+            watch = Watch(agency, number, check_rule(Rule("name", name=NAME_POOL[which], min_score=score)), 0)
+            index.add(watch)
+            live[watch.ref] = watch
+        else:
+            ref = sorted(live)[which % len(live)]
+            del live[ref]
+            index.remove(ref)
+        afresh = index_of(*live.values())
+        for built in records:
+            assert [(h.watch.ref, h.keys, h.score, h.names) for h in index.hits(contributed(built), KINDS)] == \
+                [(h.watch.ref, h.keys, h.score, h.names) for h in afresh.hits(contributed(built), KINDS)]
+
+
 def test_a_neighbourhood_watch_is_filed_under_the_nodes_its_walk_saw():
     watch = Watch("npa-cyber", 1, Rule("neighbourhood", key="domain:example.com", hops=2), 0)
     index = index_of(watch)
