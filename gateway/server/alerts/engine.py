@@ -102,7 +102,10 @@ class Alerting:
         self.next_index = self.through + 1  # a watch added now is evaluated from here
         for stored in self.store.watches():
             self.index.add(watch_of(stored))
-        self._live: dict[tuple[str, str], list[Live]] = {}
+        self._live: dict[tuple[str, str], list[Live]] = {}  # (record agency, record id) -> alerts it caused
+        # (watching agency, alert id) -> the records it is filed under: a withdrawal touches its own
+        # filings, never every live alert (a gateway may hold millions of them: a scan took 0.7 s a batch).
+        self._filed: dict[tuple[str, int], list[tuple[str, str]]] = {}
         for cause, agency, alert_id, watch, matched in self.store.causes():
             self._file(cause, Live(cause.log_index, agency, alert_id, watch, tuple(matched), cause.record_agency))
         self.last_error: str | None = None
@@ -501,8 +504,8 @@ class Alerting:
         with self._lock:
             withdrawals = self._withdrawals(batch)
             withdrawn = {(w.agency_id, w.alert_id) for w in withdrawals}
-            lost = [live for lives in self._live.values() for live in lives
-                    if (live.agency, live.alert_id) in withdrawn]
+            lost = [live for alert in withdrawn for key in self._filed.get(alert, ())
+                    for live in self._live.get(key, ()) if (live.agency, live.alert_id) == alert]
             for live in lost:  # what a withdrawn alert told is news again if it comes back
                 watch = self.index.watches.get((live.agency, live.watch))
                 if watch is None:
@@ -523,10 +526,13 @@ class Alerting:
                                        [Cause(i.record.agency_id, i.record.record_id, i.log_index)
                                         for i in alert.causes]))
             woken = self.store.commit(batch.last, alerts, withdrawals, states)
-            for key in list(self._live):
-                self._live[key] = [live for live in self._live[key] if (live.agency, live.alert_id) not in withdrawn]
-                if not self._live[key]:
-                    del self._live[key]
+            for alert in withdrawn:
+                for key in self._filed.pop(alert, ()):
+                    kept = [live for live in self._live.get(key, ()) if (live.agency, live.alert_id) != alert]
+                    if kept:
+                        self._live[key] = kept
+                    else:
+                        self._live.pop(key, None)
             for new in alerts:
                 for cause in new.causes:
                     self._file(cause, Live(cause.log_index, new.agency_id, new.alert_id, new.watch,
@@ -543,7 +549,9 @@ class Alerting:
         return woken, len(withdrawn)
 
     def _file(self, cause: Cause, live: Live) -> None:
-        self._live.setdefault((cause.record_agency, cause.record_id), []).append(live)
+        key = (cause.record_agency, cause.record_id)
+        self._live.setdefault(key, []).append(live)
+        self._filed.setdefault((live.agency, live.alert_id), []).append(key)
 
 
 def _background_thread() -> None:
