@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from gateway.errors import Unavailable
-from gateway.server.alerts.store import Cause, NewAlert, WatchStore, Withdrawal
+from gateway.server.alerts.store import DELETE_CAUSES, Cause, NewAlert, WatchStore, Withdrawal
 
 
 def alert(agency: str, watch: int = 1, record: str = "r-1", log_index: int = 5) -> NewAlert:
@@ -80,3 +80,12 @@ def test_the_file_is_private(tmp_path):
         os.umask(old)
     for path in tmp_path.iterdir():
         assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_a_withdrawal_finds_its_causes_through_an_index_not_a_scan(tmp_path):
+    """A gateway keeps the causes of every live alert (millions, over time): deleting a withdrawn alert's
+    must not read them all (it did: 2.1 s for 20 withdrawals among a million causes)."""
+    store = WatchStore(tmp_path / "watches.db")
+    plan = " ".join(row[-1] for row in store._conn.execute("EXPLAIN QUERY PLAN " + DELETE_CAUSES, ("a", 1)))
+    assert "USING INDEX causes_alert" in plan, plan
+    store.close()

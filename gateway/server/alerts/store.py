@@ -69,11 +69,16 @@ CREATE TABLE IF NOT EXISTS causes (
     alert_id      INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS causes_record ON causes (record_agency, record_id);
+-- A withdrawn alert's causes are deleted by the alert: without this every withdrawal read the whole table.
+CREATE INDEX IF NOT EXISTS causes_alert ON causes (agency_id, alert_id);
 CREATE TABLE IF NOT EXISTS progress (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
 """
+
+
+DELETE_CAUSES = "DELETE FROM causes WHERE agency_id = ? AND alert_id = ?"  # a withdrawn alert's (index causes_alert)
 
 
 @dataclass(frozen=True)
@@ -219,8 +224,7 @@ class WatchStore:
                     conn.execute("INSERT INTO events VALUES (?, ?, ?)",
                                  (withdrawal.agency_id, position, withdrawal.alert_id))
                     woken.add(withdrawal.agency_id)
-                conn.execute("DELETE FROM causes WHERE agency_id = ? AND alert_id = ?",
-                             (withdrawal.agency_id, withdrawal.alert_id))
+                conn.execute(DELETE_CAUSES, (withdrawal.agency_id, withdrawal.alert_id))
             for alert in alerts:
                 alert.alert_id = position = self._next_position(conn, alert.agency_id)
                 conn.execute("INSERT INTO events VALUES (?, ?, ?)", (alert.agency_id, position, position))
