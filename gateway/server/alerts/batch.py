@@ -61,7 +61,7 @@ class Raised:
     drawing: tuple[set[str], list[tuple[str, str, str]]] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Live:
     """An alert not yet withdrawn, filed under a record behind it."""
 
