@@ -162,7 +162,25 @@ class Watch:
         return (self.agency, self.number)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Touch:
+    """What a record touches, as the index looks it up: its log index and readers, the node keys it
+    may have placed and those it flags as unauthorized operators. Strings in tuples only, so that a
+    record matched ahead of the projection waits as one object the garbage collector traces rather
+    than as its whole contribution (gateway.server.alerts.batch)."""
+
+    log_index: int
+    readers: tuple[str, ...]
+    node_keys: tuple[str, ...]
+    flagged: tuple[str, ...]
+
+    @classmethod
+    def of(cls, contribution: Contribution) -> Touch:
+        return cls(contribution.source.log_index, tuple(contribution.source.readers),
+                   tuple(_node_keys(contribution)), tuple(operator_keys(contribution)))
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """A watch a record may concern. `keys`: the record's node keys that matched (the watched key,
     the persons or organizations named alike, the nodes to check for a cross-agency report)."""
@@ -247,7 +265,8 @@ class WatchIndex:
         order that depends on the record and the watches only (never on how the index's sets grew),
         so an agency's alerts come in the same order whatever else the gateway holds."""
         source = contribution.source
-        node_keys = _node_keys(contribution)
+        touch = Touch.of(contribution)
+        node_keys = touch.node_keys
 
         def eligible(ref: WatchRef) -> Watch | None:
             watch = self.watches.get(ref)
@@ -261,7 +280,7 @@ class WatchIndex:
                     yield Hit(watch, (key,))
         yield from self._name_hits(contribution, eligible)
         if around:
-            yield from self.around_hits(contribution)
+            yield from self.around_hits(touch)
         author_kind = agency_kinds.get(source.agency, "other")
         for agency, refs in sorted(self.cross.items()):
             if agency == source.agency or not node_keys:
@@ -284,21 +303,18 @@ class WatchIndex:
                 if fresh:
                     yield Hit(watch, tuple(fresh))
 
-    def around_hits(self, contribution: Contribution) -> Iterator[Hit]:
+    def around_hits(self, touch: Touch) -> Iterator[Hit]:
         """The neighbourhood watches a record may bring a new operator to: it touches a node their last
         walk reached in fewer than their hops (a link from it may lead to one), or flags as an operator
         a node the walk reached at its hops. Walks change as records come, so a caller that matches
         records ahead of evaluating them asks this part once the records before are evaluated
         (gateway.server.alerts.engine)."""
-        source = contribution.source
-        node_keys = _node_keys(contribution)
-        flagged = operator_keys(contribution)
-        refs = {ref for key in node_keys for ref in self.by_ball.get(key, ())}
-        refs |= {ref for key in flagged for ref in self.by_rim.get(key, ())}
+        refs = {ref for key in touch.node_keys for ref in self.by_ball.get(key, ())}
+        refs |= {ref for key in touch.flagged for ref in self.by_rim.get(key, ())}
         for ref in sorted(refs):
             watch = self.watches[ref]
-            if source.log_index >= watch.from_index and readable_by(ref[0], source.readers):
-                yield Hit(watch, tuple(k for k in node_keys if k in watch.ball or k in watch.rim))
+            if touch.log_index >= watch.from_index and readable_by(ref[0], touch.readers):
+                yield Hit(watch, tuple(k for k in touch.node_keys if k in watch.ball or k in watch.rim))
 
     def _name_hits(self, contribution: Contribution, eligible) -> Iterator[Hit]:
         if not self.by_block:

@@ -119,6 +119,7 @@ def serve(
     from gateway.ops.datadir import ExposedData
     from gateway.server import logs
     from gateway.server.app import Gateway
+    from gateway.server.collector import quiet_collector
 
     if log_format not in logs.FORMATS:
         fail(f"--log-format must be text or json (got {log_format!r})")
@@ -144,6 +145,7 @@ def serve(
             fail(f"cannot listen on {settings.listen}: {exc}")
         except OSError as exc:  # the metrics listener, which starts first
             fail(f"cannot serve metrics on {settings.metrics_listen}: {exc}")
+        quiet_collector()
         console.print(f"{'query ' if settings.role == 'query' else ''}gateway [bold]{gateway.ledger.origin}[/bold] "
                       f"serving on port {port} (data {settings.data_dir}, log size {gateway.ledger.size})")
         print(f"READY {port}", flush=True)

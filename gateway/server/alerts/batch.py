@@ -10,19 +10,41 @@ from gateway.server.alerts.store import StoredWatch
 from gateway.server.services.messages import subgraph_message
 from graph import watchgraph
 from graph.project import Contribution
-from graph.projector import LedgerItem
+from graph.projector import LedgerItem, record_key
 from graph.view import Subgraph
-from graph.watchlist import Hit, Rule, Watch
+from graph.watchlist import Hit, Rule, Touch, Watch
 from regulink.v1 import watch_pb2
 
 
-@dataclass
+@dataclass(slots=True, eq=False)
 class Candidate:
-    """A record with what it contributes and the watches it may concern."""
+    """A record matched ahead of the projection: what settling asks of it, and the watches it may
+    concern. Plain fields and tuples of strings: thousands wait for the projection at a time, and as
+    whole records and contributions (~28 objects each for the garbage collector to trace) 5,000 of
+    them made every full collection 96 ms longer, with the serving loop stopped (docs/benchmarks.md)."""
 
-    item: LedgerItem
-    contribution: Contribution
+    log_index: int
+    accepted_ms: int
+    agency_id: str
+    record_id: str
+    version: int
+    tlp: int
+    touch: Touch
+    # (node key, the record's own local key the projector may have put it at instead: graph.project)
+    fallbacks: tuple[tuple[str, str], ...]
     hits: list[Hit]
+
+    @classmethod
+    def of(cls, item: LedgerItem, contributed: Contribution, hits: list[Hit]) -> Candidate:
+        record = item.record
+        return cls(item.log_index, item.accepted_ms, record.agency_id, record.record_id, record.version, record.tlp,
+                   Touch.of(contributed),
+                   tuple((key, node.fallback) for key, node in contributed.nodes.items() if node.fallback), hits)
+
+    @property
+    def key(self) -> str:
+        """The record's key in the graph ("agency/record_id")."""
+        return record_key(self.agency_id, self.record_id)
 
 
 @dataclass
@@ -43,9 +65,9 @@ class Batch:
         """The entries up to `through`, and the rest (None when there is none)."""
         if self.last <= through:
             return self, None
-        head = Batch(self.first, through, [c for c in self.candidates if c.item.log_index <= through],
+        head = Batch(self.first, through, [c for c in self.candidates if c.log_index <= through],
                       [w for w in self.withdrawing if w[2] <= through])
-        tail = Batch(through + 1, self.last, [c for c in self.candidates if c.item.log_index > through],
+        tail = Batch(through + 1, self.last, [c for c in self.candidates if c.log_index > through],
                       [w for w in self.withdrawing if w[2] > through])
         return head, tail
 
@@ -57,7 +79,7 @@ class Raised:
 
     watch: Watch
     message: watch_pb2.Alert
-    causes: list[LedgerItem]
+    causes: list[Candidate]
     drawing: tuple[set[str], list[tuple[str, str, str]]] | None = None
 
 
@@ -75,18 +97,16 @@ class Live:
 
 def key_alert(hit: Hit, candidate: Candidate, links: list) -> Raised:
     """The watched key and the record's links at it (drawn later, with the batch's other alerts)."""
-    key, record = hit.keys[0], candidate.item.record
+    key = hit.keys[0]
     triples = sorted(t for t in links if key in (t[0], t[2]))
     nodes = {key, *(end for t in triples for end in (t[0], t[2]))}
-    summary = f"{key} in {record.agency_id}/{record.record_id}"
-    return Raised(hit.watch, alert_message(hit.watch, summary, [key]), [candidate.item], (nodes, triples))
+    summary = f"{key} in {candidate.key}"
+    return Raised(hit.watch, alert_message(hit.watch, summary, [key]), [candidate], (nodes, triples))
 
 
 def name_alert(hit: Hit, candidate: Candidate, keys: list[str]) -> Raised:
-    record = candidate.item.record
-    summary = (f"{' / '.join(hit.names)} ~ {hit.watch.rule.name} (score {hit.score:g}) in "
-               f"{record.agency_id}/{record.record_id}")
-    return Raised(hit.watch, alert_message(hit.watch, summary, sorted(keys), score=hit.score), [candidate.item],
+    summary = f"{' / '.join(hit.names)} ~ {hit.watch.rule.name} (score {hit.score:g}) in {candidate.key}"
+    return Raised(hit.watch, alert_message(hit.watch, summary, sorted(keys), score=hit.score), [candidate],
                    (set(keys), []))
 
 
@@ -111,13 +131,13 @@ def watch_of(stored: StoredWatch) -> Watch:
                  announced=set(stored.state.get("announced", ())))
 
 
-def placed_key(contributed: Contribution, key: str, placed: set[str]) -> str | None:
+def placed_key(candidate: Candidate, key: str, placed: set[str]) -> str | None:
     """Where the projector put a node of the record: its key, or the record's own local key it fell
     back to (a reference to another agency's local node its author may not see)."""
     if key in placed:
         return key
-    node = contributed.nodes.get(key)
-    return node.fallback if node is not None and node.fallback in placed else None
+    fallback = next((local for node, local in candidate.fallbacks if node == key), None)
+    return fallback if fallback in placed else None
 
 
 def alert_message(watch: Watch, summary: str, matched: list[str], subgraph: Subgraph | None = None, score: float = 0.0
@@ -129,10 +149,9 @@ def alert_message(watch: Watch, summary: str, matched: list[str], subgraph: Subg
     return message
 
 
-def name_records(message: watch_pb2.Alert, causes: list[LedgerItem]) -> None:
+def name_records(message: watch_pb2.Alert, causes: list[Candidate]) -> None:
     """The records behind an alert: agency, record id, version, log index, TLP and time of receipt."""
-    for item in causes:
-        record = item.record
-        named = message.records.add(agency_id=record.agency_id, record_id=record.record_id, version=record.version,
-                                    log_index=item.log_index, tlp=record.tlp)
-        named.accepted_at.FromMilliseconds(item.accepted_ms)
+    for cause in causes:
+        named = message.records.add(agency_id=cause.agency_id, record_id=cause.record_id, version=cause.version,
+                                    log_index=cause.log_index, tlp=cause.tlp)
+        named.accepted_at.FromMilliseconds(cause.accepted_ms)

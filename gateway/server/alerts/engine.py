@@ -69,7 +69,6 @@ from gateway.server.services.asking import investigator_for
 from gateway.server.services.messages import subgraph_message
 from graph import watchgraph
 from graph.project import contribution
-from graph.projector import LedgerItem, record_key
 from graph.view import Subgraph
 from graph.watchlist import Hit, Rule, Watch, WatchIndex
 
@@ -82,7 +81,7 @@ AHEAD = 4000  # entries matched ahead of the projection at most
 PENDING = 64  # matched batches waiting for the projection at most (AHEAD bounds their entries)
 IDLE_POLL = 1.0  # seconds between looks at the ledger and the watermark when nothing woke them
 MATCHING_NICENESS = BACKGROUND_NICENESS + 5  # behind the projector: it matches what the projector has yet to write
-GATHER = 0.3  # seconds a settle waits for more projected records while the projection catches up
+GATHER = 0.3  # seconds between rounds of questions at least, while the projection catches up in small steps
 
 
 class Alerting:
@@ -118,6 +117,7 @@ class Alerting:
         self._queued: asyncio.Event | None = None  # a batch was matched
         self._taken: asyncio.Event | None = None  # batches were taken for evaluation
         self._idle: asyncio.Event | None = None
+        self._settled_at = 0.0  # time.monotonic() when the last round of questions ended
         self._tasks: list[asyncio.Task] = []
         # Matching runs ahead of the projection in a thread of its own, niced below the projector (Linux
         # nices threads one by one): while partners push, it must not take the cores from the projector.
@@ -245,13 +245,15 @@ class Alerting:
             if projection is None or projection.watermark < first.first or self.gateway.graph_store is None:
                 await _wait(self._projected, IDLE_POLL)
                 continue
-            if projection.lag > 0 and held is None and projection.watermark - first.first < PAGE:
-                # The projection is still catching up in small steps: let a little more of it pass
-                # before asking the graph, so that one round of questions covers more records (the
-                # walks, drawings and overlaps of a batch cost about the same for 50 records as for
-                # 500) and takes less of the graph database from the projector; an alert waits GATHER
-                # seconds at most. A projector batch of PAGE entries or more is a round of its own.
-                await asyncio.sleep(GATHER)
+            since = time.monotonic() - self._settled_at
+            if projection.lag > 0 and held is None and projection.watermark - first.first < PAGE and since < GATHER:
+                # The projection is catching up in small steps, one round of questions just ended: let a
+                # little more of it pass before the next round, so that one round covers more records
+                # (the walks, drawings and overlaps of a batch cost about the same for 50 records as for
+                # 500) and takes less of the graph database from the projector. Rounds come GATHER
+                # seconds apart at most that way; the first after a pause is asked at once, and a
+                # projector batch of PAGE entries or more is a round of its own.
+                await asyncio.sleep(GATHER - since)
             # What the projection has passed of the pending batches, as one: the graph is asked once for
             # all of it (a projector batch of 2000 entries would otherwise be asked about page by page),
             # and not later than that (a page reaching past the watermark waits for nothing more).
@@ -276,6 +278,7 @@ class Alerting:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
             finally:
+                self._settled_at = time.monotonic()
                 self._idle.set()
 
     # -- watches (the WatchService calls these) ------------------------------------------------
@@ -345,7 +348,7 @@ class Alerting:
             with self._lock:
                 hits = list(self.index.hits(contributed, kinds, around=False))
             if hits or self.index.by_ball or self.index.by_rim:
-                batch.candidates.append(Candidate(item, contributed, hits))
+                batch.candidates.append(Candidate.of(item, contributed, hits))
         return batch
 
     def _withdrawals(self, batch: Batch) -> list[Withdrawal]:
@@ -363,7 +366,7 @@ class Alerting:
         """The graph's word on the candidates, as each watcher sees it."""
         with self._lock:  # the walks of every batch before are in the index now
             for candidate in batch.candidates:
-                candidate.hits += self.index.around_hits(candidate.contribution)
+                candidate.hits += self.index.around_hits(candidate.touch)
         batch.candidates = [c for c in batch.candidates if c.hits]
         if not batch.candidates:
             return [], {}
@@ -386,15 +389,13 @@ class Alerting:
                                                      if hit.watch.rule.kind == "cross_agency"]))]
         asked = [asyncio.ensure_future(work) for work in ahead]
         try:
-            states = await watchgraph.record_states(
-                investigator, {record_key(c.item.record.agency_id, c.item.record.record_id) for c in batch.candidates})
+            states = await watchgraph.record_states(investigator, {c.key for c in batch.candidates})
             raised: list[Raised] = []
             around: dict[tuple[str, int], list[tuple[Candidate, set[str]]]] = {}
             cross: list[tuple[Hit, Candidate, set[str]]] = []
             for candidate in batch.candidates:
-                record = candidate.item.record
-                version, placed, links = states.get(record_key(record.agency_id, record.record_id), (0, set(), []))
-                if version != record.version or not placed:
+                version, placed, links = states.get(candidate.key, (0, set(), []))
+                if version != candidate.version or not placed:
                     continue  # retracted, superseded or replaced since, or left out of the graph
                 for hit in candidate.hits:
                     if self.index.watches.get(hit.watch.ref) is not hit.watch:
@@ -403,7 +404,7 @@ class Alerting:
                     if kind == "key" and hit.keys[0] in placed:
                         raised.append(key_alert(hit, candidate, links))
                     elif kind == "name":
-                        keys = [k for k in (placed_key(candidate.contribution, key, placed) for key in hit.keys) if k]
+                        keys = [k for k in (placed_key(candidate, key, placed) for key in hit.keys) if k]
                         if keys:
                             raised.append(name_alert(hit, candidate, keys))
                     elif kind == "neighbourhood":
@@ -447,20 +448,20 @@ class Alerting:
         rule = watch.rule
         new = sorted(set(walk.operators) - watch.known)
         alerted: list[str] = []
-        causes: list[LedgerItem] = []
+        causes: list[Candidate] = []
         for operator in new:
             path = set(walk.operators[operator][1])
-            behind = [c.item for c, placed in touching if placed & path]
+            behind = [c for c, placed in touching if placed & path]
             if behind:
                 alerted.append(operator)
-                causes += [item for item in behind if item not in causes]
+                causes += [c for c in behind if c not in causes]
         states[watch.ref] = walk_state(walk, rule.hops, (watch.known & set(walk.operators)) | set(alerted))
         if not alerted:
             return []
         summary = (f"{len(alerted)} new unauthorized operator{'s' if len(alerted) > 1 else ''} within {rule.hops} "
                    f"hop{'s' if rule.hops > 1 else ''} of {rule.key}: {', '.join(alerted[:5])}"
                    f"{' …' if len(alerted) > 5 else ''}")
-        causes.sort(key=lambda item: item.log_index)
+        causes.sort(key=lambda cause: cause.log_index)
         return [Raised(watch, alert_message(watch, summary, alerted, walk.paths_to(alerted)), causes)]
 
     @staticmethod
@@ -481,7 +482,7 @@ class Alerting:
         each (agency, node) pair once until the alert that told it is withdrawn."""
         raised = []
         for hit, candidate, placed in cross:
-            watch, author = hit.watch, candidate.item.record.agency_id
+            watch, author = hit.watch, candidate.agency_id
             views = seen.get(watch.agency, {})
             announced = set(states.get(watch.ref, {}).get("announced", watch_state(watch)["announced"]))
             keys = sorted(k for k in placed & set(hit.keys) if k in views and watch.agency in views[k].agencies
@@ -490,13 +491,12 @@ class Alerting:
                 continue
             announced |= {f"{author}|{k}" for k in keys}
             states[watch.ref] = {"announced": sorted(announced)}
-            record = candidate.item.record
             summary = (f"{author} ({kinds.get(author, 'other')}) reports {len(keys)} "
                        f"node{'s' if len(keys) > 1 else ''} "
-                       f"you reported, in {author}/{record.record_id}: {', '.join(keys[:5])}"
+                       f"you reported, in {candidate.key}: {', '.join(keys[:5])}"
                        f"{' …' if len(keys) > 5 else ''}")
             subgraph = Subgraph(nodes={k: views[k] for k in keys}).settle()
-            raised.append(Raised(watch, alert_message(watch, summary, keys, subgraph), [candidate.item]))
+            raised.append(Raised(watch, alert_message(watch, summary, keys, subgraph), [candidate]))
         return raised
 
     def _commit(self, batch: Batch, raised: list[Raised], states: dict) -> tuple[list[str], int]:
@@ -523,8 +523,7 @@ class Alerting:
                 alert.message.raised_at.GetCurrentTime()
                 alerts.append(NewAlert(alert.watch.agency, alert.watch.number, alert.message.SerializeToString(),
                                        list(alert.message.matched_keys),
-                                       [Cause(i.record.agency_id, i.record.record_id, i.log_index)
-                                        for i in alert.causes]))
+                                       [Cause(c.agency_id, c.record_id, c.log_index) for c in alert.causes]))
             woken = self.store.commit(batch.last, alerts, withdrawals, states)
             for alert in withdrawn:
                 for key in self._filed.pop(alert, ()):

@@ -45,6 +45,7 @@ from gateway.server import logs
 from gateway.server.admission.admit import parse_record
 from gateway.server.admission.records import limit_problem
 from gateway.server.admission.workers import BACKGROUND_NICENESS
+from gateway.server.collector import BatchCollector
 from gateway.server.projection import rebuild as graph_rebuild
 from graph.embedded import BoltEndpoint
 from graph.projector import LedgerItem, Projector
@@ -94,8 +95,10 @@ class Follower:
     where the fold and the database share them: docs/benchmarks.md.)
     """
 
-    def __init__(self, ledger: LedgerStore, store: GraphStore, report, *, exclusive: bool = False) -> None:
+    def __init__(self, ledger: LedgerStore, store: GraphStore, report, *, exclusive: bool = False,
+                 collector: BatchCollector | None = None) -> None:
         self.ledger = ledger
+        self.collector = collector  # the projector process's (main); a test's process keeps its own
         self.store = store
         # The graph is this gateway's alone (embedded): see gateway.server.projection.rebuild.
         self.exclusive = exclusive
@@ -125,6 +128,8 @@ class Follower:
                                 error_kind=self.error and self.error.partition(":")[0], set_aside=self.set_aside,
                                 rebuilding=self.rebuilding)
                 advanced = await self.step()
+                if advanced and self.collector is not None:
+                    self.collector.between_batches()
             except Exception as exc:  # graph down, a statement refused: keep trying, say so
                 self._failed(exc, delay)
                 await self._sleep(delay)
@@ -290,7 +295,8 @@ async def main() -> None:
                         failing_since=time.time())
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
-        follower = Follower(ledger, store, _report, exclusive=settings.get("exclusive", False))
+        follower = Follower(ledger, store, _report, exclusive=settings.get("exclusive", False),
+                            collector=BatchCollector())
         threading.Thread(target=_listen, args=(asyncio.get_running_loop(), follower, stdin), daemon=True).start()
         await follower.run()
     finally:
