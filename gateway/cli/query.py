@@ -255,6 +255,7 @@ def rebuild(
     Also how to move to Neo4j: regulink graph rebuild --graph neo4j://neo4j.internal:7687
     """
     from gateway.ledger.stores import open_store
+    from gateway.server.collector import BatchCollector
     from gateway.server.projection import rebuild as graph_rebuild
     from graph.embedded import BoltEndpoint, EmbeddedArcadeDB
     from graph.store import GraphStore
@@ -263,6 +264,9 @@ def rebuild(
         settings = config.load(config_file, data_dir=data_dir, graph=graph)
     except config.ConfigError as exc:
         fail(str(exc))
+    # The fold holds the whole graph in memory, none of it garbage: traced at every full collection,
+    # it cost a third of a rebuild's time (docs/benchmarks.md).
+    BatchCollector()
 
     async def run() -> graph_rebuild.Rebuilt:
         embedded = None

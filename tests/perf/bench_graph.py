@@ -17,6 +17,7 @@ from pathlib import Path
 from gateway.ledger.store import LedgerStore
 from gateway.ops import process
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
+from gateway.server.collector import BatchCollector
 from graph import bulk_arcadedb, provenance
 from graph.embedded import EmbeddedArcadeDB
 from graph.projector import Projector
@@ -47,6 +48,7 @@ async def projection_figures(root: Path) -> list[Figure]:
         await store.run("MATCH (n:Bare) DETACH DELETE n")
 
         items = Generator(3, wallets=4000, domains=1500).run(PROJECTED)
+        BatchCollector()  # the collector as the projector process and the rebuild command have it
         projector = Projector(store)
         began = time.perf_counter()
         for i in range(0, len(items), 1000):
