@@ -201,6 +201,25 @@ WITH a, r, b LIMIT $fanout_plus_one
 RETURN a.key AS origin, collect({_NEIGHBOUR_ITEM.format(r='r', b='b')}) AS items
 """
 
+# EXPAND, light: per link, its start node, type and the neighbour's key, and whether the neighbour
+# may be an unauthorized operator (a source of it names the role, or it has overflow pages to look
+# in): a neighbourhood watch's walk reads views only of those and of the paths to them
+# (graph.watchgraph). The same match, filter and limit as EXPAND, so the same links in the same order.
+EXPAND_KEYS = f"""
+UNWIND $keys AS k
+MATCH (a:Entity {{key: k}})
+CALL {{
+  WITH a
+  MATCH (a)-[r]-(b:Entity)
+  WHERE {visible('r')} AND {visible('b')}
+  WITH r, b LIMIT $fanout_plus_one
+  RETURN collect([startNode(r).key, type(r), b.key,
+                  coalesce(b.pages, 0) > 0 OR any(s IN b.src WHERE s CONTAINS $role)]) AS items
+}}
+RETURN a.key AS origin, items
+"""
+EXPANDED_KEY_FIELDS = ("source", "type", "key", "maybe")
+
 # Two hops from a node in one round trip: the first hop as items, each with the second hop from it
 # (`around`, NEIGHBOUR_FIELDS items; graph.investigate reads those of the nodes its walk expands), and
 # the visible links among the second hop's new nodes (`among`, EDGE_FIELDS items), walked from those

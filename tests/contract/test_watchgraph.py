@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from graph import provenance, watchgraph
-from graph.investigate import Investigator
-from graph.projector import Projector
+from graph.investigate import FANOUT, Investigator
+from graph.projector import LedgerItem, Projector
 from graph.view import edge_view
+from regulink.v1 import records_pb2 as pb
 from tests.contract.graphgen import AGENCIES, KINDS, Generator
+
+HUB = "0x" + "7b" * 20
+TLPS = [pb.TLP_CLEAR, pb.TLP_GREEN, pb.TLP_AMBER, pb.TLP_AMBER_STRICT, pb.TLP_RED]
 
 
 async def test_the_watch_walks_as_operators_near_does(store):
@@ -79,3 +85,51 @@ async def test_walks_together_are_the_walks_alone(store):
         assert {k: v.sources for k, v in walk.views.items()} == {k: v.sources for k, v in alone.views.items()}
         walked += bool(walk.walked)
     assert walked > 20 and not together[-1].walked
+
+
+def _around_hub(rng: random.Random, n: int) -> pb.CaseRecord:
+    """An organization using one hub wallet: an unauthorized operator in two records of three, the hub
+    itself flagged now and then; every TLP, shared or not, so that each agency sees its own part."""
+    agency = rng.choice(AGENCIES)
+    record = pb.CaseRecord(record_id=f"h{n}", agency_id=agency, version=1, tlp=rng.choice(TLPS),
+                           share_with=rng.sample([a for a in AGENCIES if a != agency], rng.randrange(0, 3)))
+    organization = record.entities.add(ref="op", type=pb.ENTITY_TYPE_ORGANIZATION, name=f"Operator {n}")
+    if n % 3:
+        organization.roles.append(pb.ENTITY_ROLE_UNAUTHORIZED_OPERATOR)
+    wallet = record.entities.add(ref="w", type=pb.ENTITY_TYPE_CRYPTO_WALLET)
+    wallet.identifiers.add(kind="wallet", scheme="ETH", value=HUB)
+    if rng.random() < 0.3:
+        wallet.roles.append(pb.ENTITY_ROLE_UNAUTHORIZED_OPERATOR)
+    record.links.add(source="op", target="w", type=pb.LINK_TYPE_USES)
+    if n and rng.random() < 0.3:  # a link to the last operator: a second hop that does not pass the hub
+        record.entities.add(ref="before", type=pb.ENTITY_TYPE_ORGANIZATION, name=f"Operator {n - 1}")
+        record.links.add(source="op", target="before", type=pb.LINK_TYPE_ASSOCIATED_WITH)
+    return record
+
+
+@pytest.mark.timeout(300)
+async def test_around_a_hub_cut_at_its_fan_out_the_watch_walks_as_operators_near_does(store):
+    """A hub with more neighbours than an expansion takes (FANOUT) and more sources than its head
+    holds: the walk's light expansion takes the same neighbours as OperatorsNear's, and sees the
+    same operators, from the hub and from its neighbours, for every agency."""
+    rng = random.Random(34)
+    items = [LedgerItem(i, 1_000 + i, _around_hub(rng, i)) for i in range(2 * FANOUT + 60)]
+    await Projector(store).apply(items)
+    investigator = Investigator(store, lambda: KINDS)
+    hub = f"wallet:ETH:{HUB}"
+    starts = [(hub, viewer, hops) for viewer in AGENCIES for hops in (1, 2)]
+    starts += [(f"local:{items[n].record.agency_id}/h{n}:op", viewer, 3) for n in (7, 150, FANOUT + 50)
+               for viewer in AGENCIES]
+    together = await watchgraph.walks(investigator, starts)
+    cut = 0
+    for (key, viewer, hops), walk in zip(starts, together):
+        operators, subgraph = await investigator.operators_near(key, viewer, hops=hops)
+        assert {o.key: (d, p) for o, d, p in operators} == {k: (d, p) for k, (d, p) in walk.operators.items()}
+        drawn = walk.paths_to(sorted(walk.operators))
+        assert list(drawn.nodes) == list(subgraph.nodes) and list(drawn.edges) == list(subgraph.edges)
+        assert [v.sources for v in drawn.nodes.values()] == [v.sources for v in subgraph.nodes.values()]
+        assert [e.sources for e in drawn.edges.values()] == [e.sources for e in subgraph.edges.values()]
+        alone = await watchgraph.operators_within(investigator, key, viewer, hops)
+        assert (walk.operators, walk.depths, walk.links) == (alone.operators, alone.depths, alone.links)
+        cut += key == hub and len(walk.at(1)) == FANOUT
+    assert cut >= 2  # an agency sees more than FANOUT of the hub's neighbours: its expansions are cut
