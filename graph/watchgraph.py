@@ -10,6 +10,7 @@ the Query API, so an alert never shows what a query would not.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import orjson
@@ -91,7 +92,8 @@ async def walks(investigator: Investigator, starts: list[tuple[str, str, int]]) 
     by_viewer: dict[str, list[int]] = {}
     for position, (_, viewer, _) in enumerate(starts):
         by_viewer.setdefault(viewer, []).append(position)
-    for viewer, positions in sorted(by_viewer.items()):
+
+    async def walk_for(viewer: str, positions: list[int]) -> None:
         keys = sorted({starts[p][0] for p in positions})
         seen: dict[str, NodeView] = {}
         for i in range(0, len(keys), _CHUNK):
@@ -120,6 +122,9 @@ async def walks(investigator: Investigator, starts: list[tuple[str, str, int]]) 
                             w.walk.depths[neighbour] = depth
                             w.frontier.append(neighbour)
         await _operators(investigator, viewer, walking, maybe)
+
+    # Each viewer's walks side by side: their round trips overlap.
+    await asyncio.gather(*(walk_for(viewer, positions) for viewer, positions in sorted(by_viewer.items())))
     return found
 
 
@@ -160,9 +165,21 @@ async def _operators(investigator: Investigator, viewer: str, walking: list[_Wal
                 path.append(w.parents[path[-1]])
             w.walk.operators[node_key] = (w.walk.depths[node_key], list(reversed(path)))
     on_paths = sorted({k for w in walking for _, path in w.walk.operators.values() for k in path[1:]} - set(views))
-    views.update(await _seen(investigator, on_paths, viewer))
     triples = sorted({w.walk.links[frozenset(pair)] for w in walking for _, path in w.walk.operators.values()
                       for pair in zip(path, path[1:])})
+    on_the_way, edges = await asyncio.gather(_seen(investigator, on_paths, viewer),
+                                             _seen_links(investigator, triples, viewer))
+    views.update(on_the_way)
+    for w in walking:
+        for _, path in w.walk.operators.values():
+            for a, b in zip(path, path[1:]):
+                w.walk.views[b] = views[b]
+                pair = frozenset((a, b))
+                w.walk.edges[pair] = edges[w.walk.links[pair]]
+
+
+async def _seen_links(investigator: Investigator, triples: list[Triple], viewer: str) -> dict[Triple, EdgeView]:
+    """These links as an expansion shows them to the viewer, those it may see."""
     edges: dict[Triple, EdgeView] = {}
     for i in range(0, len(triples), _CHUNK):
         rows = await investigator.store.read_items(
@@ -173,12 +190,7 @@ async def _operators(investigator: Investigator, viewer: str, walking: list[_Wal
             edge = _edge(row, viewer)
             if edge is not None:
                 edges[(edge.source, edge.type, edge.target)] = edge
-    for w in walking:
-        for _, path in w.walk.operators.values():
-            for a, b in zip(path, path[1:]):
-                w.walk.views[b] = views[b]
-                pair = frozenset((a, b))
-                w.walk.edges[pair] = edges[w.walk.links[pair]]
+    return edges
 
 
 async def _seen(investigator: Investigator, keys: list[str], viewer: str) -> dict[str, NodeView]:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from gateway.ops import process
 from gateway.sdk.client import AsyncClient, TlsFiles, sign_record
+from gateway.server.collector import BatchCollector
 from gateway.server.projection.worker import BATCH
 from graph.embedded import EmbeddedArcadeDB
 from graph.projector import Projector
@@ -78,6 +79,7 @@ async def growth_figures(root: Path) -> list[Figure]:
     store = await GraphStore.connect(await db.start())
     try:
         await store.setup()
+        BatchCollector()  # the collector as the projector process has it
         projector = Projector(store)
         spent = []
         for i in range(0, len(items), BATCH):
