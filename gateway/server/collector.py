@@ -40,7 +40,6 @@ def quiet_collector() -> None:
     gc.set_threshold(YOUNG, middle, old)
 
 
-
 class BatchCollector:
     """`quiet_collector`, and full collections only between batches, every FULL_EVERY seconds."""
 
