@@ -179,19 +179,21 @@ UNWIND $keys AS k MATCH (n:Entity {{key: k}}) WHERE {visible('n')}
 RETURN collect({_NODE_ITEM.format(v='n')}) AS items
 """
 
-# One hop from each frontier node, at most $fanout + 1 neighbours each (the +1 tells truncation).
-EXPAND = f"""
+# One hop from each frontier node, at most $fanout + 1 neighbours each (the +1 tells truncation),
+# each link and neighbour as `item` gives it.
+_EXPAND_AS = """
 UNWIND $keys AS k
 MATCH (a:Entity {{key: k}})
 CALL {{
   WITH a
   MATCH (a)-[r]-(b:Entity)
-  WHERE {visible('r')} AND {visible('b')}
+  WHERE {visible_r} AND {visible_b}
   WITH r, b LIMIT $fanout_plus_one
-  RETURN collect({_NEIGHBOUR_ITEM.format(r='r', b='b')}) AS items
+  RETURN collect({item}) AS items
 }}
 RETURN a.key AS origin, items
 """
+EXPAND = _EXPAND_AS.format(visible_r=visible("r"), visible_b=visible("b"), item=_NEIGHBOUR_ITEM.format(r="r", b="b"))
 
 # The same from one node: a plain MATCH … WITH … LIMIT rather than a subquery per origin.
 EXPAND_ONE = f"""
@@ -205,19 +207,9 @@ RETURN a.key AS origin, collect({_NEIGHBOUR_ITEM.format(r='r', b='b')}) AS items
 # may be an unauthorized operator (a source of it names the role, or it has overflow pages to look
 # in): a neighbourhood watch's walk reads views only of those and of the paths to them
 # (graph.watchgraph). The same match, filter and limit as EXPAND, so the same links in the same order.
-EXPAND_KEYS = f"""
-UNWIND $keys AS k
-MATCH (a:Entity {{key: k}})
-CALL {{
-  WITH a
-  MATCH (a)-[r]-(b:Entity)
-  WHERE {visible('r')} AND {visible('b')}
-  WITH r, b LIMIT $fanout_plus_one
-  RETURN collect([startNode(r).key, type(r), b.key,
-                  coalesce(b.pages, 0) > 0 OR any(s IN b.src WHERE s CONTAINS $role)]) AS items
-}}
-RETURN a.key AS origin, items
-"""
+EXPAND_KEYS = _EXPAND_AS.format(
+    visible_r=visible("r"), visible_b=visible("b"),
+    item="[startNode(r).key, type(r), b.key, coalesce(b.pages, 0) > 0 OR any(s IN b.src WHERE s CONTAINS $role)]")
 EXPANDED_KEY_FIELDS = ("source", "type", "key", "maybe")
 
 # Two hops from a node in one round trip: the first hop as items, each with the second hop from it

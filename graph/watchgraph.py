@@ -179,7 +179,8 @@ async def _operators(investigator: Investigator, viewer: str, walking: list[_Wal
 
 
 async def _seen_links(investigator: Investigator, triples: list[Triple], viewer: str) -> dict[Triple, EdgeView]:
-    """These links as an expansion shows them to the viewer, those it may see."""
+    """These links as the viewer sees them (a link's pages read until one source is visible, as an
+    expansion reads them), those it may see."""
     edges: dict[Triple, EdgeView] = {}
     for i in range(0, len(triples), _CHUNK):
         rows = await investigator.store.read_items(
@@ -216,17 +217,7 @@ async def draw(investigator: Investigator, viewer: str, drawings) -> list[Subgra
     views: dict[str, NodeView] = {}
     for i in range(0, len(keys), _CHUNK):
         views.update(await investigator.nodes(keys[i:i + _CHUNK], viewer))
-    triples = sorted({triple for _, links in drawings for triple in links})
-    edges: dict[tuple[str, str, str], EdgeView] = {}
-    for i in range(0, len(triples), _CHUNK):
-        rows = await investigator.store.read_items(
-            queries.EDGES_BY_TRIPLE, queries.EDGE_FIELDS, agency=viewer,
-            rows=[{"source": s, "type": t, "target": e} for s, t, e in triples[i:i + _CHUNK]])
-        await investigator._widen(rows, viewer, EDGE)
-        for row in rows:
-            edge = _edge(row, viewer)
-            if edge is not None:
-                edges[(edge.source, edge.type, edge.target)] = edge
+    edges = await _seen_links(investigator, sorted({triple for _, links in drawings for triple in links}), viewer)
     subgraphs = []
     for nodes, links in drawings:
         subgraph = Subgraph(nodes={k: views[k] for k in nodes if k in views})
