@@ -258,14 +258,15 @@ class WatchIndex:
                 index.setdefault(key, set()).add(watch.ref)
         watch.ball, watch.rim = set(ball) | {watch.rule.key}, set(rim) - {watch.rule.key}
 
-    def hits(self, contribution: Contribution, agency_kinds: dict[str, str], *, around: bool = True
-             ) -> Iterator[Hit]:
+    def hits(self, contribution: Contribution, agency_kinds: dict[str, str], *, around: bool = True,
+             touch: Touch | None = None) -> Iterator[Hit]:
         """The watches a projected record may concern: found through the index, each one whose
         agency may see the record and which was watching when the record entered the log. In an
         order that depends on the record and the watches only (never on how the index's sets grew),
-        so an agency's alerts come in the same order whatever else the gateway holds."""
+        so an agency's alerts come in the same order whatever else the gateway holds. `touch`: the
+        contribution's, when the caller has it already."""
         source = contribution.source
-        touch = Touch.of(contribution)
+        touch = touch or Touch.of(contribution)
         node_keys = touch.node_keys
 
         def eligible(ref: WatchRef) -> Watch | None:

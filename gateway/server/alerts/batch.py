@@ -35,11 +35,12 @@ class Candidate:
     hits: list[Hit]
 
     @classmethod
-    def of(cls, item: LedgerItem, contributed: Contribution, hits: list[Hit]) -> Candidate:
+    def of(cls, item: LedgerItem, contributed: Contribution, touch: Touch, hits: list[Hit]) -> Candidate:
+        """`touch`: Touch.of(contributed), as the index was asked with it."""
         record = item.record
         return cls(item.log_index, item.accepted_ms, record.agency_id, record.record_id, record.version, record.tlp,
-                   Touch.of(contributed),
-                   tuple((key, node.fallback) for key, node in contributed.nodes.items() if node.fallback), hits)
+                   touch, tuple((key, node.fallback) for key, node in contributed.nodes.items() if node.fallback),
+                   hits)
 
     @property
     def key(self) -> str:

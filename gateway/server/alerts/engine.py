@@ -70,7 +70,7 @@ from gateway.server.services.messages import subgraph_message
 from graph import watchgraph
 from graph.project import contribution
 from graph.view import Subgraph
-from graph.watchlist import Hit, Rule, Watch, WatchIndex
+from graph.watchlist import Hit, Rule, Touch, Watch, WatchIndex
 
 if TYPE_CHECKING:
     from gateway.server.app import Gateway
@@ -345,10 +345,11 @@ class Alerting:
             if record.HasField("retracts") or not self.index.watches:
                 continue
             contributed = contribution(record, item.log_index, item.accepted_ms)
+            touch = Touch.of(contributed)
             with self._lock:
-                hits = list(self.index.hits(contributed, kinds, around=False))
+                hits = list(self.index.hits(contributed, kinds, around=False, touch=touch))
             if hits or self.index.by_ball or self.index.by_rim:
-                batch.candidates.append(Candidate.of(item, contributed, hits))
+                batch.candidates.append(Candidate.of(item, contributed, touch, hits))
         return batch
 
     def _withdrawals(self, batch: Batch) -> list[Withdrawal]:
