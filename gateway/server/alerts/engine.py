@@ -80,7 +80,14 @@ PAGE = 500  # ledger entries matched in one step (a settle waits for the one in 
 AHEAD = 4000  # entries matched ahead of the projection at most
 PENDING = 64  # matched batches waiting for the projection at most (AHEAD bounds their entries)
 IDLE_POLL = 1.0  # seconds between looks at the ledger and the watermark when nothing woke them
-MATCHING_NICENESS = BACKGROUND_NICENESS + 5  # behind the projector: it matches what the projector has yet to write
+# Matching ahead takes what the projector leaves (it matches what the projector has yet to write).
+# Linux shares a busy core by weight, not by rank: at nice 10 (weight 110 against 335 for the
+# projector's nice 5, gateway.server.admission.workers.BACKGROUND_NICENESS) the matching thread still
+# took a quarter of the core the projector wanted; at 19 (weight 15) it takes ~4 %, and keeps up on
+# the time the projector spends waiting for the database's writes (docs/benchmarks.md, session 11).
+# Entries the projection has passed already hold up the alerts: those are matched at nice 10.
+MATCHING_NICENESS = 19
+CATCHING_UP_NICENESS = BACKGROUND_NICENESS + 5
 GATHER = 0.3  # seconds between rounds of questions at least, while the projection catches up in small steps
 
 
@@ -119,9 +126,13 @@ class Alerting:
         self._idle: asyncio.Event | None = None
         self._settled_at = 0.0  # time.monotonic() when the last round of questions ended
         self._tasks: list[asyncio.Task] = []
-        # Matching runs ahead of the projection in a thread of its own, niced below the projector (Linux
-        # nices threads one by one): while partners push, it must not take the cores from the projector.
-        self._matcher = ThreadPoolExecutor(1, "alerts-match", initializer=_background_thread)
+        # Matching runs ahead of the projection in a thread of its own, niced far below the projector
+        # (Linux nices threads one by one): while partners push, it must not take the cores from it.
+        # Behind the projection, the settling waits for it: another thread, at nice 10, takes over (a
+        # thread cannot lower its own niceness again; one step at a time either way, in log order).
+        self._matcher = ThreadPoolExecutor(1, "alerts-match", initializer=_niced, initargs=(MATCHING_NICENESS,))
+        self._catching_up = ThreadPoolExecutor(1, "alerts-catch-up", initializer=_niced,
+                                               initargs=(CATCHING_UP_NICENESS,))
         gateway.sequencer.on_append.append(self._appended)
 
     # -- life --------------------------------------------------------------------------------
@@ -139,6 +150,7 @@ class Alerting:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._matcher.shutdown(wait=False, cancel_futures=True)
+        self._catching_up.shutdown(wait=False, cancel_futures=True)
 
         def close() -> None:
             with self._lock:  # after a commit still running in its thread: it completes, or never began
@@ -225,7 +237,8 @@ class Alerting:
             return None
         kinds = {a.agency_id: a.kind for a in self.gateway.registry.snapshot().agencies.values()}
         began = time.perf_counter()
-        batch = await asyncio.get_running_loop().run_in_executor(self._matcher, self._match, entries, kinds)
+        executor = self._catching_up if start <= projection.watermark else self._matcher
+        batch = await asyncio.get_running_loop().run_in_executor(executor, self._match, entries, kinds)
         log.debug("alerts: entries %d-%d matched in %.0f ms (projected through %d)", batch.first, batch.last,
                   (time.perf_counter() - began) * 1000, projection.watermark)
         return batch
@@ -554,11 +567,11 @@ class Alerting:
         self._filed.setdefault((live.agency, live.alert_id), []).append(key)
 
 
-def _background_thread() -> None:
+def _niced(niceness: int) -> None:
     # Only Linux nices a thread by its id; elsewhere the id could name another process.
     if sys.platform == "linux":
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MATCHING_NICENESS)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
 
 
 async def _wait(event: asyncio.Event, seconds: float) -> None:
