@@ -81,9 +81,10 @@ def skeleton(normalized: str) -> str:
     return compact[:1] + _VOWELS.sub("", compact[1:])
 
 
-def block_keys(name: str) -> set[str]:
-    """Keys under which candidates are looked for: each word of 3+ letters and the skeleton's start."""
-    normalized = normalize(name)
+def block_keys(name: str, normalized: str | None = None) -> set[str]:
+    """Keys under which candidates are looked for: each word of 3+ letters and the skeleton's start.
+    `normalized`: normalize(name), when the caller has it (the projector hands it over)."""
+    normalized = normalize(name) if normalized is None else normalized
     keys = {f"w:{word}" for word in normalized.split() if len(word) >= 3}
     bone = skeleton(normalized)
     if len(bone) >= 4:
@@ -110,12 +111,13 @@ def score(a: str, b: str) -> float:
     return round(max(words, sounds, prefix), 1)
 
 
-def scores_at_least(name: str, others: list[str], minimum: float) -> dict[str, float]:
+def scores_at_least(name: str, others: list[str], minimum: float, normalized: str | None = None
+                    ) -> dict[str, float]:
     """{other: score(name, other)} for the others scoring `minimum` or more: the same scores as
     `score`, found in rapidfuzz's C loops with a cut-off instead of one call per pair (a record's
     name is compared with every watched name sharing one of its blocks; tests/unit/graph/test_names.py
-    holds the two equal)."""
-    left = normalize(name)
+    holds the two equal). `normalized`: normalize(name), when the caller has it."""
+    left = normalize(name) if normalized is None else normalized
     if not left:
         return {}
     floor = minimum - 0.06  # what rounds up to `minimum` still counts (and a little for the scaling)

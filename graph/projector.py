@@ -148,12 +148,15 @@ class Projector:
         self.written()
         return batch.watermark
 
-    async def prepare(self, items: list[LedgerItem], after: int) -> WriteBatch | None:
+    async def prepare(self, items: list[LedgerItem], after: int,
+                      planned: Callable[[list[tuple[LedgerItem, Contribution | None]]], None] | None = None
+                      ) -> WriteBatch | None:
         """The write that applies the entries after log index `after` (None: there are none).
 
         Call `written` once it is in the database, `forget` if it failed. With `keep`,
         the next batch may be prepared while this one is being written: it reads from
-        the database only what no earlier batch touched.
+        the database only what no earlier batch touched. `planned` is given each item with
+        its contribution (None for a retraction) before anything is read or folded.
         """
         items = [i for i in items if i.log_index > after]
         if not items:
@@ -161,6 +164,8 @@ class Projector:
         if not self.keep:
             self._work = _WorkingSet()
         plans = [(item, self._plan(item)) for item in items]
+        if planned is not None:
+            planned([(item, adds) for item, (_removals, adds) in plans])
         work = await self._load(plans, self._work)
         self._fold(plans, work)
         batch = self._batch(work)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from graph import names, resolve
 from graph.investigate import identifier_keys
 from graph.project import Contribution
+from graph.projector import LedgerItem
 from graph.resolve.keys import GRAPH_KEY, identifier_key
 from graph.visibility import readable_by
 
@@ -181,6 +182,60 @@ class Touch:
 
 
 @dataclass(frozen=True, slots=True)
+class Incoming:
+    """What matching needs of one ledger entry's record, made from its contribution once: by the
+    projector, which computes the contribution and normalizes the names for the graph anyway (and
+    hands this over before it writes), or by the alert engine for entries the projector did not.
+
+    `withdraws`: the record ids whose alerts it may withdraw (a new version, a supersede, a
+    retraction; empty for a first version). `touch` is None for a retraction, which places
+    nothing. `fallbacks`: (node key, the record's own local key the projector may put it at
+    instead: graph.project). `names`: (node label, node key, name as written, normalized) of its
+    persons' and organizations' names and aliases.
+    """
+
+    log_index: int
+    accepted_ms: int
+    agency: str
+    record_id: str
+    version: int
+    tlp: int
+    withdraws: tuple[str, ...]
+    touch: Touch | None
+    fallbacks: tuple[tuple[str, str], ...] = ()
+    names: tuple[tuple[str, str, str, str], ...] = ()
+
+    @classmethod
+    def of(cls, item: LedgerItem, contributed: Contribution | None) -> Incoming:
+        """From a ledger item and its contribution (None for a retraction)."""
+        record = item.record
+        replaced = {getattr(record, n).record_id for n in ("supersedes", "retracts") if record.HasField(n)}
+        withdraws = tuple(sorted(replaced | {record.record_id})) if record.version > 1 or replaced else ()
+        if contributed is None:
+            return cls(item.log_index, item.accepted_ms, record.agency_id, record.record_id, record.version,
+                       record.tlp, withdraws, None)
+        named = tuple((node.label, node.key, name, names.normalize(name))
+                      for node in contributed.nodes.values() if node.label in NAME_TYPES
+                      for name in (node.facts.get("name"), *node.facts.get("aliases", ())) if name)
+        return cls(item.log_index, item.accepted_ms, record.agency_id, record.record_id, record.version, record.tlp,
+                   withdraws, Touch.of(contributed),
+                   tuple((key, node.fallback) for key, node in contributed.nodes.items() if node.fallback), named)
+
+    def to_json(self) -> list:
+        touch = self.touch
+        return [self.log_index, self.accepted_ms, self.agency, self.record_id, self.version, self.tlp,
+                self.withdraws, None if touch is None else [touch.readers, touch.node_keys, touch.flagged],
+                self.fallbacks, self.names]
+
+    @classmethod
+    def from_json(cls, data: list) -> Incoming:
+        log_index, accepted_ms, agency, record_id, version, tlp, withdraws, touch, fallbacks, named = data
+        return cls(log_index, accepted_ms, agency, record_id, version, tlp, tuple(withdraws),
+                   None if touch is None else Touch(log_index, *map(tuple, touch)),
+                   tuple(map(tuple, fallbacks)), tuple(map(tuple, named)))
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """A watch a record may concern. `keys`: the record's node keys that matched (the watched key,
     the persons or organizations named alike, the nodes to check for a cross-agency report)."""
@@ -258,20 +313,20 @@ class WatchIndex:
                 index.setdefault(key, set()).add(watch.ref)
         watch.ball, watch.rim = set(ball) | {watch.rule.key}, set(rim) - {watch.rule.key}
 
-    def hits(self, contribution: Contribution, agency_kinds: dict[str, str], *, around: bool = True,
-             touch: Touch | None = None) -> Iterator[Hit]:
+    def hits(self, incoming: Incoming, agency_kinds: dict[str, str], *, around: bool = True) -> Iterator[Hit]:
         """The watches a projected record may concern: found through the index, each one whose
         agency may see the record and which was watching when the record entered the log. In an
         order that depends on the record and the watches only (never on how the index's sets grew),
-        so an agency's alerts come in the same order whatever else the gateway holds. `touch`: the
-        contribution's, when the caller has it already."""
-        source = contribution.source
-        touch = touch or Touch.of(contribution)
-        node_keys = touch.node_keys
+        so an agency's alerts come in the same order whatever else the gateway holds. A retraction
+        (no touch) concerns none."""
+        touch = incoming.touch
+        if touch is None:
+            return
+        author, node_keys = incoming.agency, touch.node_keys
 
         def eligible(ref: WatchRef) -> Watch | None:
             watch = self.watches.get(ref)
-            if watch is None or source.log_index < watch.from_index or not readable_by(ref[0], source.readers):
+            if watch is None or touch.log_index < watch.from_index or not readable_by(ref[0], touch.readers):
                 return None
             return watch
 
@@ -279,12 +334,12 @@ class WatchIndex:
             for ref in sorted(self.by_key.get(key, ())):
                 if watch := eligible(ref):
                     yield Hit(watch, (key,))
-        yield from self._name_hits(contribution, eligible)
+        yield from self._name_hits(incoming, eligible)
         if around:
             yield from self.around_hits(touch)
-        author_kind = agency_kinds.get(source.agency, "other")
+        author_kind = agency_kinds.get(author, "other")
         for agency, refs in sorted(self.cross.items()):
-            if agency == source.agency or not node_keys:
+            if agency == author or not node_keys:
                 continue
             for ref in sorted(refs):
                 watch = eligible(ref)
@@ -298,9 +353,9 @@ class WatchIndex:
                 # A node this author's reports were already told about is not news (a hub would
                 # otherwise be looked up in the graph at every record that touches it), nor one
                 # local to the author's own record: the watcher cannot have reported it before.
-                own = f"local:{source.agency}/"
+                own = f"local:{author}/"
                 fresh = sorted(k for k in set(node_keys)
-                               if not k.startswith(own) and f"{source.agency}|{k}" not in watch.announced)
+                               if not k.startswith(own) and f"{author}|{k}" not in watch.announced)
                 if fresh:
                     yield Hit(watch, tuple(fresh))
 
@@ -317,37 +372,33 @@ class WatchIndex:
             if touch.log_index >= watch.from_index and readable_by(ref[0], touch.readers):
                 yield Hit(watch, tuple(k for k in touch.node_keys if k in watch.ball or k in watch.rim))
 
-    def _name_hits(self, contribution: Contribution, eligible) -> Iterator[Hit]:
+    def _name_hits(self, incoming: Incoming, eligible) -> Iterator[Hit]:
         if not self.by_block:
             return
         best: dict[WatchRef, tuple[float, list[str], list[str]]] = {}
-        for node in contribution.nodes.values():
-            if node.label not in NAME_TYPES:
-                continue
-            for name in [node.facts.get("name"), *node.facts.get("aliases", [])]:
-                if not name:
+        for label, key, name, normalized in incoming.names:
+            for watch, score in self._alike_watches(name, normalized):
+                if (watch.rule.types and label not in watch.rule.types) or eligible(watch.ref) is None:
                     continue
-                for watch, score in self._alike_watches(name):
-                    if (watch.rule.types and node.label not in watch.rule.types) or eligible(watch.ref) is None:
-                        continue
-                    found = best.setdefault(watch.ref, (score, [], []))
-                    if node.key not in found[1]:
-                        found[1].append(node.key)
-                    if name not in found[2]:
-                        found[2].append(name)
-                    best[watch.ref] = (max(score, found[0]), found[1], found[2])
+                found = best.setdefault(watch.ref, (score, [], []))
+                if key not in found[1]:
+                    found[1].append(key)
+                if name not in found[2]:
+                    found[2].append(name)
+                best[watch.ref] = (max(score, found[0]), found[1], found[2])
         for ref, (score, keys, matched) in sorted(best.items()):
             yield Hit(self.watches[ref], tuple(keys), score, tuple(matched))
 
-    def _alike_watches(self, name: str) -> tuple[tuple[Watch, float], ...]:
-        """The name watches sharing a block with `name` that it scores their minimum for, with the score."""
+    def _alike_watches(self, name: str, normalized: str) -> tuple[tuple[Watch, float], ...]:
+        """The name watches sharing a block with `name` (`normalized`: graph.names.normalize(name))
+        that it scores their minimum for, with the score."""
         found = self._alike.get(name)
         if found is not None:
             return found
-        watches = [self.watches[ref] for ref in sorted({ref for block in names.block_keys(name)
+        watches = [self.watches[ref] for ref in sorted({ref for block in names.block_keys(name, normalized)
                                                         for ref in self.by_block.get(block, ())})]
         scores = names.scores_at_least(name, sorted({w.rule.name for w in watches}),
-                                       min(w.rule.min_score for w in watches)) if watches else {}
+                                       min(w.rule.min_score for w in watches), normalized) if watches else {}
         found = tuple((w, scores[w.rule.name]) for w in watches if scores.get(w.rule.name, 0.0) >= w.rule.min_score)
         if len(self._alike) >= ALIKE_NAMES:
             self._alike.clear()  # a bound, not an LRU: it fills again with the names that keep coming

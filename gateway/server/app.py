@@ -160,6 +160,7 @@ class Gateway:
             log_format="json" if any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers) else "text",
             exclusive=self.graph_db is not None)
         self.projection.on_advance.append(self.alerting.wake)
+        self.projection.on_touches.append(self.alerting.touched)
         await self.projection.start()
         self.graph_watch = GraphWatch(store, self.graph_db, on_change=self._set_freshness,
                                       on_restarted=self._graph_restarted)

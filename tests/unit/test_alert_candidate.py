@@ -9,7 +9,7 @@ import gc
 from gateway.server.alerts.batch import Candidate, placed_key
 from graph.project import contribution
 from graph.projector import LedgerItem
-from graph.watchlist import Hit, Rule, Touch, Watch
+from graph.watchlist import Hit, Incoming, Rule, Touch, Watch
 from regulink.v1 import records_pb2 as pb
 
 FOREIGN = "local:fsa-jp/r-1:op"  # another agency's local node, referred to by its graph key
@@ -29,7 +29,7 @@ def test_a_candidate_keeps_what_settling_asks_of_its_record():
     item = LedgerItem(41, 1_700_000_000_000, record())
     contributed = contribution(item.record, item.log_index, item.accepted_ms)
     hit = Hit(Watch("npa-cyber", 3, Rule("key", key=FOREIGN), 0), (FOREIGN,))
-    candidate = Candidate.of(item, contributed, Touch.of(contributed), [hit])
+    candidate = Candidate.of(Incoming.of(item, contributed), [hit])
 
     assert (candidate.key, candidate.version, candidate.tlp, candidate.log_index, candidate.accepted_ms) == (
         "mas-sg/r-7", 2, pb.TLP_AMBER, 41, 1_700_000_000_000)
@@ -47,7 +47,7 @@ def test_a_candidate_keeps_what_settling_asks_of_its_record():
 def test_a_waiting_candidate_is_almost_nothing_for_the_garbage_collector():
     items = [LedgerItem(i, 0, record()) for i in range(50)]
     contributions = [contribution(item.record, item.log_index, 0) for item in items]
-    candidates = [Candidate.of(item, c, Touch.of(c), []) for item, c in zip(items, contributions)]
+    candidates = [Candidate.of(Incoming.of(item, c), []) for item, c in zip(items, contributions)]
     del contributions
     del items
     gc.collect()  # tuples of strings are untracked once they survive collections (a nested one, the next)

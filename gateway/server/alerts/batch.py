@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from gateway.server.alerts.store import StoredWatch
 from gateway.server.services.messages import subgraph_message
 from graph import watchgraph
-from graph.project import Contribution
-from graph.projector import LedgerItem, record_key
+from graph.projector import record_key
 from graph.view import Subgraph
-from graph.watchlist import Hit, Rule, Touch, Watch
+from graph.watchlist import Hit, Incoming, Rule, Touch, Watch
 from regulink.v1 import watch_pb2
 
 
@@ -35,12 +34,10 @@ class Candidate:
     hits: list[Hit]
 
     @classmethod
-    def of(cls, item: LedgerItem, contributed: Contribution, touch: Touch, hits: list[Hit]) -> Candidate:
-        """`touch`: Touch.of(contributed), as the index was asked with it."""
-        record = item.record
-        return cls(item.log_index, item.accepted_ms, record.agency_id, record.record_id, record.version, record.tlp,
-                   touch, tuple((key, node.fallback) for key, node in contributed.nodes.items() if node.fallback),
-                   hits)
+    def of(cls, incoming: Incoming, hits: list[Hit]) -> Candidate:
+        """A record that places nodes (`incoming.touch` is not None)."""
+        return cls(incoming.log_index, incoming.accepted_ms, incoming.agency, incoming.record_id, incoming.version,
+                   incoming.tlp, incoming.touch, incoming.fallbacks, hits)
 
     @property
     def key(self) -> str:

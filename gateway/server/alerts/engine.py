@@ -3,12 +3,16 @@
 Two stages, both tasks of the gateway's loop that hand their work to a
 worker thread or to the graph database:
 
-1. *Matching*, ahead of the projection: as the ledger grows (the sequencer
-   wakes it), new entries are read and, in a worker thread, what each record
-   contributes (graph.project) is looked up in the watch index
-   (graph.watchlist: watched keys, name blocks, the agencies with
-   cross-agency watches; never a scan of every watch), keeping the hits
-   whose watcher may see the record (the query rule, graph.visibility).
+1. *Matching*, before the records reach the graph: as the projector starts
+   on a batch it reports what each record touches (graph.watchlist.Incoming:
+   its node keys, readers, names normalized; it computes them for the graph
+   anyway), and in a worker thread, while the projector folds and writes,
+   that is looked up in the watch index (graph.watchlist: watched keys, name
+   blocks, the agencies with cross-agency watches; never a scan of every
+   watch), keeping the hits whose watcher may see the record (the query
+   rule, graph.visibility). Entries the projector did not report (it passed
+   them before this engine listened) are read from the ledger and their
+   contributions computed here.
 2. *Settling*, once the projection's watermark has passed them (the
    projection wakes it): the neighbourhood watches whose walks the records
    touch are looked up (walks change with every batch, so only now), and the
@@ -70,7 +74,7 @@ from gateway.server.services.messages import subgraph_message
 from graph import watchgraph
 from graph.project import contribution
 from graph.view import Subgraph
-from graph.watchlist import Hit, Rule, Touch, Watch, WatchIndex
+from graph.watchlist import Hit, Incoming, Rule, Watch, WatchIndex
 
 if TYPE_CHECKING:
     from gateway.server.app import Gateway
@@ -125,6 +129,10 @@ class Alerting:
         self._taken: asyncio.Event | None = None  # batches were taken for evaluation
         self._idle: asyncio.Event | None = None
         self._settled_at = 0.0  # time.monotonic() when the last round of questions ended
+        # What the projector reported its records touch, by first entry: (last entry, rows); and whether
+        # it reports at all (if not, matching reads the ledger ahead of it, as before).
+        self._reports: dict[int, tuple[int, list]] = {}
+        self._told = False
         self._tasks: list[asyncio.Task] = []
         # Matching runs ahead of the projection in a thread of its own, niced far below the projector
         # (Linux nices threads one by one): while partners push, it must not take the cores from it.
@@ -224,24 +232,57 @@ class Alerting:
         if projection is None:
             return None
         start = self.next_index
-        # Not further ahead of the projection than AHEAD: while partners push faster than the graph
-        # takes records, matching all of it at once would take the cores from the projector (which
-        # runs at a lower priority than the serving loop) and make the projection, and so every
-        # alert, later.
-        end = min(self.gateway.ledger.size - 1, projection.watermark + AHEAD)
-        if end < start:
-            return None
-        entries = await self.gateway.sequencer.call(self.gateway.ledger.store.entries, start,
-                                                    min(PAGE, end - start + 1))
-        if not entries:
-            return None
+        behind = start <= projection.watermark
         kinds = {a.agency_id: a.kind for a in self.gateway.registry.snapshot().agencies.values()}
+        executor = self._catching_up if behind else self._matcher
+        loop = asyncio.get_running_loop()
         began = time.perf_counter()
-        executor = self._catching_up if start <= projection.watermark else self._matcher
-        batch = await asyncio.get_running_loop().run_in_executor(executor, self._match, entries, kinds)
+        reported = self._reported_from(start)
+        if reported is not None:
+            # What the projector said these records touch, as it started on them: matched while it
+            # folds and writes them.
+            last, rows = reported
+            batch = await loop.run_in_executor(executor, self._match_reported, start, last, rows, kinds)
+        elif self._told and not behind:
+            return None  # the projector will say what they touch as it starts on them
+        else:
+            # Not further ahead of the projection than AHEAD: while partners push faster than the graph
+            # takes records, matching all of it at once would take the cores from the projector (which
+            # runs at a lower priority than the serving loop) and make the projection, and so every
+            # alert, later.
+            end = min(self.gateway.ledger.size - 1, projection.watermark + AHEAD)
+            if end < start:
+                return None
+            entries = await self.gateway.sequencer.call(self.gateway.ledger.store.entries, start,
+                                                        min(PAGE, end - start + 1))
+            if not entries:
+                return None
+            batch = await loop.run_in_executor(executor, self._match_entries, entries, kinds)
         log.debug("alerts: entries %d-%d matched in %.0f ms (projected through %d)", batch.first, batch.last,
                   (time.perf_counter() - began) * 1000, projection.watermark)
         return batch
+
+    def touched(self, first: int, last: int, rows: list) -> None:
+        """The projector starts on entries first..last; `rows`: what their records touch
+        (graph.watchlist.Incoming as JSON). Kept until matched; a batch the projector tries again
+        comes again, and what was matched already is let go."""
+        self._told = True
+        if last >= self.next_index and len(self._reports) < PENDING:  # beyond: read from the ledger instead
+            self._reports[first] = (last, rows)
+        if self._grown is not None:
+            self._grown.set()
+
+    def _reported_from(self, start: int) -> tuple[int, list] | None:
+        """(last, rows) of the report covering entry `start`, at most PAGE entries of it; reports
+        wholly before it are let go."""
+        for first in sorted(self._reports):
+            last, rows = self._reports[first]
+            if last < start:
+                del self._reports[first]
+            elif first <= start:
+                last = min(last, start + PAGE - 1)
+                return last, [row for row in rows if start <= row[0] <= last]
+        return None
 
     async def _settling(self) -> None:
         """Stage two, in order: once matched batches are projected, ask the graph and store their alerts."""
@@ -341,28 +382,44 @@ class Alerting:
                   len(batch.candidates), len(raised), withdrawn, (settled - began) * 1000, self._spent,
                   (time.perf_counter() - settled) * 1000)
 
-    def _match(self, entries, kinds: dict[str, str]) -> Batch:
-        """Worker thread: the watches each record may concern, and the entries that may withdraw alerts.
-        The lock is held for each record's lookup only, so a commit or a new watch never waits for a
-        whole batch's parsing."""
+    def _match_entries(self, entries, kinds: dict[str, str]) -> Batch:
+        """Worker thread: entries the projector did not report, read from the ledger (what the
+        projector leaves out of the graph, records over today's limits, is left out here too)."""
         batch = Batch(entries[0].log_index, entries[-1].log_index)
+        if not self._begun(batch):
+            return batch  # nothing watched, nothing to withdraw: no record needs reading
+        watched = bool(self.index.watches)
+        incoming = [Incoming.of(item, contribution(item.record, item.log_index, item.accepted_ms)
+                                if watched and not item.record.HasField("retracts") else None)
+                    for item in ledger_items(entries, set_aside=[])]
+        return self._matched(batch, incoming, kinds)
+
+    def _match_reported(self, first: int, last: int, rows: list, kinds: dict[str, str]) -> Batch:
+        """Worker thread: entries first..last as the projector reported them."""
+        batch = Batch(first, last)
+        if not self._begun(batch):
+            return batch
+        return self._matched(batch, [Incoming.from_json(row) for row in rows], kinds)
+
+    def _begun(self, batch: Batch) -> bool:
+        """Take the batch's entries as matched from now on: a watch added later starts after them.
+        False when nothing is watched and no alert is live (nothing to match, nothing to withdraw)."""
         with self._lock:
-            self.next_index = batch.last + 1  # a watch added from now on starts after this batch
-            if not self.index.watches and not self._live:
-                return batch  # nothing watched, nothing to withdraw: no record needs reading
-        for item in ledger_items(entries):
-            record = item.record
-            replaced = {getattr(record, n).record_id for n in ("supersedes", "retracts") if record.HasField(n)}
-            if record.version > 1 or replaced:
-                batch.withdrawing.append((record.agency_id, replaced | {record.record_id}, item.log_index))
-            if record.HasField("retracts") or not self.index.watches:
+            self.next_index = batch.last + 1
+            return bool(self.index.watches or self._live)
+
+    def _matched(self, batch: Batch, incoming: list[Incoming], kinds: dict[str, str]) -> Batch:
+        """The watches each record may concern, and the entries that may withdraw alerts. The lock is
+        held for each record's lookup only, so a commit or a new watch never waits for a whole batch."""
+        for one in incoming:
+            if one.withdraws:
+                batch.withdrawing.append((one.agency, set(one.withdraws), one.log_index))
+            if one.touch is None:
                 continue
-            contributed = contribution(record, item.log_index, item.accepted_ms)
-            touch = Touch.of(contributed)
             with self._lock:
-                hits = list(self.index.hits(contributed, kinds, around=False, touch=touch))
+                hits = list(self.index.hits(one, kinds, around=False))
             if hits or self.index.by_ball or self.index.by_rim:
-                batch.candidates.append(Candidate.of(item, contributed, touch, hits))
+                batch.candidates.append(Candidate.of(one, hits))
         return batch
 
     def _withdrawals(self, batch: Batch) -> list[Withdrawal]:

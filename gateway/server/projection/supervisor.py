@@ -27,6 +27,9 @@ from graph.embedded import BoltEndpoint
 
 log = logging.getLogger("regulink.projection")
 RESTART_DELAYS = (0.5, 1, 2, 5, 10, 30)  # seconds before restarting a projector that died, in turn
+# The longest report line read from the projector: its touches come TOUCHES_PER_LINE records to a line
+# (gateway.server.projection.worker), a few hundred bytes each.
+REPORT_LIMIT = 16 << 20
 
 
 class Projection:
@@ -51,6 +54,10 @@ class Projection:
         self._woken = False  # a wake-up is on its way and not yet answered: no need for another
         self._repointed = False  # the projector was ended on purpose, to start on a new endpoint
         self.on_advance: list[Callable[[], None]] = []  # called when the watermark moves (gateway.server.alerts.engine)
+        # Called with (first, last, rows) as the projector starts on entries first..last: what each record
+        # touches (graph.watchlist.Incoming, as JSON), so that the alerts' matching need not compute it
+        # again. Asked of the projector only when someone listens.
+        self.on_touches: list[Callable[[int, int, list], None]] = []
 
     @property
     def lag(self) -> int:
@@ -138,11 +145,11 @@ class Projection:
     async def _spawn(self) -> None:
         self._process = process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "gateway.server.projection.worker",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=REPORT_LIMIT,
         )
         assert process.stdin is not None
         settings = {"ledger": str(self.ledger_path), "graph": asdict(self.endpoint), "parent": os.getpid(),
-                    "exclusive": self.exclusive, **self._log}
+                    "exclusive": self.exclusive, "touches": bool(self.on_touches), **self._log}
         process.stdin.write(orjson.dumps(settings) + b"\n")
         self._woken = False
 
@@ -161,6 +168,10 @@ class Projection:
             return await process.wait()
 
     def _follow(self, report: dict) -> None:
+        if "touches" in report:
+            for listener in self.on_touches:
+                listener(report["first"], report["last"], report["touches"])
+            return
         self._woken = False
         before = self.watermark
         if report["watermark"] >= 0 or self.watermark < 0:

@@ -48,8 +48,10 @@ from gateway.server.admission.workers import BACKGROUND_NICENESS
 from gateway.server.collector import BatchCollector
 from gateway.server.projection import rebuild as graph_rebuild
 from graph.embedded import BoltEndpoint
+from graph.project import Contribution
 from graph.projector import LedgerItem, Projector
 from graph.store import GraphStore, WriteBatch
+from graph.watchlist import Incoming
 from regulink.v1 import envelope_pb2
 
 log = logging.getLogger("regulink.projection")
@@ -57,13 +59,15 @@ BATCH = 2000  # ledger entries per graph transaction
 KEEP = 100_000  # records, elements and pages held between batches (graph.projector): ~100-200 MB
 IDLE_POLL = 1.0  # seconds between looks at the ledger when no wake-up came
 EXIT_GRACE = 10.0  # seconds to finish the batch in hand once the gateway has gone
+TOUCHES_PER_LINE = 500  # records' touches in one report line (the gateway reads lines of REPORT_LIMIT)
 
 
 def ledger_items(entries: Iterable[Entry], set_aside: list[dict] | None = None) -> list[LedgerItem]:
     """The records of ledger entries, to project. A record over today's record limits (admitted
     before they existed) is left out and added to `set_aside` with the reason, live and in a
-    rebuild alike, so that the two give the same graph. Without `set_aside` the limits are not
-    looked at (the alert engine's matching: what the graph left out raises nothing anyway)."""
+    rebuild alike, so that the two give the same graph (and the alert engine, which matches what
+    the projector did not report, leaves out the same). Without `set_aside` the limits are not
+    looked at."""
     items = []
     for entry in entries:
         if entry.envelope is None:
@@ -96,8 +100,11 @@ class Follower:
     """
 
     def __init__(self, ledger: LedgerStore, store: GraphStore, report, *, exclusive: bool = False,
-                 collector: BatchCollector | None = None) -> None:
+                 collector: BatchCollector | None = None, touches: bool = False) -> None:
         self.ledger = ledger
+        # Tell the gateway what each record touches as a batch starts (gateway.server.alerts.engine
+        # matches it to watches while the batch is folded and written, instead of computing it again).
+        self.touches = touches
         self.collector = collector  # the projector process's (main); a test's process keeps its own
         self.store = store
         # The graph is this gateway's alone (embedded): see gateway.server.projection.rebuild.
@@ -207,7 +214,11 @@ class Follower:
     async def _project(self, entries: list[Entry]) -> None:
         aside: list[dict] = []
         began = time.perf_counter()
-        batch = await self.projector.prepare(ledger_items(entries, aside), self.watermark)
+        first, last = entries[0].log_index, entries[-1].log_index
+        planned = (lambda plans: self._tell(first, last, plans)) if self.touches else None
+        batch = await self.projector.prepare(ledger_items(entries, aside), self.watermark, planned)
+        if batch is None and self.touches:
+            self._tell(first, last, [])  # nothing to project among them: nothing to match either
         prepared = time.perf_counter()
         folded = batch is not None
         if batch is None:  # purged, unparsable or set-aside entries only: the watermark moves past them
@@ -224,6 +235,18 @@ class Follower:
         for row in aside:
             log.error("ledger entry %d is left out of the graph: %s", row["log_index"], row["reason"])
         self.error = self.failing_since = None
+
+    def _tell(self, first: int, last: int, plans: list[tuple[LedgerItem, Contribution | None]]) -> None:
+        """Report what the records of entries first..last touch, TOUCHES_PER_LINE records to a line;
+        each line covers a run of entries, the last one through `last` (entries with no record in
+        between, purged or left out, have no row)."""
+        rows = [Incoming.of(item, contributed).to_json() for item, contributed in plans]
+        start = first
+        for i in range(0, max(len(rows), 1), TOUCHES_PER_LINE):
+            chunk = rows[i:i + TOUCHES_PER_LINE]
+            end = last if i + TOUCHES_PER_LINE >= len(rows) else chunk[-1][0]
+            self.report(first=start, last=end, touches=chunk)
+            start = end + 1
 
     async def _set_aside(self, entry: Entry, reason: str) -> None:
         """Leave one entry out of the graph, durably and with its reason (for the operator only:
@@ -296,7 +319,7 @@ async def main() -> None:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
         follower = Follower(ledger, store, _report, exclusive=settings.get("exclusive", False),
-                            collector=BatchCollector())
+                            collector=BatchCollector(), touches=settings.get("touches", False))
         threading.Thread(target=_listen, args=(asyncio.get_running_loop(), follower, stdin), daemon=True).start()
         await follower.run()
     finally:

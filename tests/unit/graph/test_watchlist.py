@@ -3,13 +3,15 @@ without looking at the others (issue 18)."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph import names
 from graph.project import contribution
-from graph.watchlist import BadRule, Rule, Watch, WatchIndex, check_rule, watch_key
+from graph.projector import LedgerItem
+from graph.watchlist import BadRule, Incoming, Rule, Watch, WatchIndex, check_rule, watch_key
 from regulink.v1 import records_pb2 as pb
 
 ADDRESS = "0x52908400098527886e0f7030069857d2e4169ee7"
@@ -29,8 +31,10 @@ def record(agency: str = "mas-sg", *, tlp: int = pb.TLP_GREEN, share_with=(), en
     return built
 
 
-def contributed(built: pb.CaseRecord, log_index: int = 10):
-    return contribution(built, log_index, 0)
+def contributed(built: pb.CaseRecord, log_index: int = 10) -> Incoming:
+    """What the index is asked with: as the projector reports it (through JSON, as it travels)."""
+    return Incoming.from_json(orjson.loads(orjson.dumps(
+        Incoming.of(LedgerItem(log_index, 0, built), contribution(built, log_index, 0)).to_json())))
 
 
 def wallet_record(agency: str = "mas-sg", **kwargs) -> pb.CaseRecord:
@@ -213,3 +217,29 @@ def test_a_record_looks_at_its_own_watches_only_never_at_all_of_them():
     hits = list(index.hits(contributed(built), KINDS))
     assert sorted(h.watch.number for h in hits) == [7, 99_999]
     assert index.watches.looked_up <= 4, index.watches.looked_up
+
+
+def test_what_the_projector_reports_of_a_record_is_what_the_engine_would_compute():
+    """Incoming travels from the projector as JSON: whole (every field, in order), for every kind of
+    record the realistic generator makes, a supersede and a retraction among them."""
+    from tests.perf.realistic import Realistic
+
+    built = list(Realistic(seed=11, agencies=("fsa-jp", "mas-sg")).records(300))
+    newer = pb.CaseRecord()
+    newer.CopyFrom(built[0])
+    newer.version, newer.supersedes.record_id = 2, built[1].record_id
+    retraction = pb.CaseRecord(record_id="r-x", agency_id=built[2].agency_id, version=1)
+    retraction.retracts.record_id = built[2].record_id
+    named = 0
+    for log_index, one in enumerate([*built, newer, retraction]):
+        item = LedgerItem(log_index, 1_700_000_000_000 + log_index, one)
+        direct = Incoming.of(item, None if one.HasField("retracts") else contribution(one, log_index, item.accepted_ms))
+        assert Incoming.from_json(orjson.loads(orjson.dumps(direct.to_json()))) == direct
+        named += len(direct.names)
+        assert all(normalized == names.normalize(name) for _, _, name, normalized in direct.names)
+    assert named > 300
+    assert Incoming.of(LedgerItem(0, 0, newer), contribution(newer, 0, 0)).withdraws == tuple(
+        sorted({built[0].record_id, built[1].record_id}))
+    gone = Incoming.of(LedgerItem(0, 0, retraction), None)
+    assert gone.touch is None and gone.withdraws == tuple(sorted({"r-x", built[2].record_id}))
+    assert not list(WatchIndex().hits(gone, KINDS))
