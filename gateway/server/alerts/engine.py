@@ -152,6 +152,14 @@ class Alerting:
         self._idle.set()
         self._tasks = [asyncio.create_task(self._matching(), name="alerts-match"),
                        asyncio.create_task(self._settling(), name="alerts-settle")]
+        self._want_touches()
+
+    def _want_touches(self) -> None:
+        """The projector reports what its records touch while anything is watched or an alert may be
+        withdrawn; otherwise matching has nothing to do, and the projection need not pay for it."""
+        projection = self.gateway.projection
+        if projection is not None:
+            projection.want_touches(bool(self.index.watches or self._live))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -352,7 +360,9 @@ class Alerting:
                     self.index.add(watch_of(stored))
                 return stored
 
-        return await asyncio.to_thread(add)
+        stored = await asyncio.to_thread(add)
+        self._want_touches()
+        return stored
 
     async def remove_watch(self, agency: str, number: int) -> bool:
         def remove() -> bool:
@@ -361,7 +371,9 @@ class Alerting:
                 self.index.remove((agency, number))
                 return removed
 
-        return await asyncio.to_thread(remove)
+        removed = await asyncio.to_thread(remove)
+        self._want_touches()
+        return removed
 
     def _investigator(self):
         if self.gateway.graph_store is None:
@@ -377,6 +389,7 @@ class Alerting:
         settled = time.perf_counter()
         woken, withdrawn = await asyncio.to_thread(self._commit, batch, raised, states)
         self._woken(woken)
+        self._want_touches()
         log.debug("alerts: entries %d-%d, %d candidates, %d raised, %d withdrawn; graph %.0f ms (records, "
                   "drawings, walks, cross-agency: %s ms), commit %.0f ms", batch.first, batch.last,
                   len(batch.candidates), len(raised), withdrawn, (settled - began) * 1000, self._spent,

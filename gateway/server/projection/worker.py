@@ -59,7 +59,13 @@ BATCH = 2000  # ledger entries per graph transaction
 KEEP = 100_000  # records, elements and pages held between batches (graph.projector): ~100-200 MB
 IDLE_POLL = 1.0  # seconds between looks at the ledger when no wake-up came
 EXIT_GRACE = 10.0  # seconds to finish the batch in hand once the gateway has gone
-TOUCHES_PER_LINE = 500  # records' touches in one report line (the gateway reads lines of REPORT_LIMIT)
+# What each record touches is reported in lines of TOUCHES_PER_LINE records and LINE_BYTES at most (the
+# gateway reads lines of up to REPORT_LIMIT, gateway.server.projection.supervisor); a record whose own
+# row is over ROW_BYTES (a record at every limit at once) ends what a batch tells: from it on, the
+# alert engine reads the entries from the ledger once they are projected.
+TOUCHES_PER_LINE = 500
+LINE_BYTES = 1 << 20
+ROW_BYTES = 8 << 20
 
 
 def ledger_items(entries: Iterable[Entry], set_aside: list[dict] | None = None) -> list[LedgerItem]:
@@ -237,16 +243,24 @@ class Follower:
         self.error = self.failing_since = None
 
     def _tell(self, first: int, last: int, plans: list[tuple[LedgerItem, Contribution | None]]) -> None:
-        """Report what the records of entries first..last touch, TOUCHES_PER_LINE records to a line;
-        each line covers a run of entries, the last one through `last` (entries with no record in
-        between, purged or left out, have no row)."""
-        rows = [Incoming.of(item, contributed).to_json() for item, contributed in plans]
-        start = first
-        for i in range(0, max(len(rows), 1), TOUCHES_PER_LINE):
-            chunk = rows[i:i + TOUCHES_PER_LINE]
-            end = last if i + TOUCHES_PER_LINE >= len(rows) else chunk[-1][0]
-            self.report(first=start, last=end, touches=chunk)
-            start = end + 1
+        """Report what the records of entries first..last touch, in lines; each line covers a run of
+        entries, the last one through `last` (entries with no record in between, purged or left out,
+        have no row)."""
+        line: list[list] = []
+        size, start = 0, first
+        for item, contributed in plans:
+            row = Incoming.of(item, contributed).to_json()
+            length = len(orjson.dumps(row))
+            if length > ROW_BYTES:  # told up to the entry before it; the rest is not told
+                if item.log_index > start:
+                    self.report(first=start, last=item.log_index - 1, touches=line)
+                return
+            if line and (len(line) == TOUCHES_PER_LINE or size + length > LINE_BYTES):
+                self.report(first=start, last=line[-1][0], touches=line)
+                line, size, start = [], 0, line[-1][0] + 1
+            line.append(row)
+            size += length
+        self.report(first=start, last=last, touches=line)
 
     async def _set_aside(self, entry: Entry, reason: str) -> None:
         """Leave one entry out of the graph, durably and with its reason (for the operator only:
@@ -281,10 +295,14 @@ def _report(**fields) -> None:
 
 
 def _listen(loop: asyncio.AbstractEventLoop, follower: Follower, stdin) -> None:
-    """Wake-ups from the gateway; the end of stdin (it stopped or died) stops the follower, and
-    the process if the batch in hand takes longer than EXIT_GRACE."""
-    for _ in stdin:
-        loop.call_soon_threadsafe(follower.wake.set)
+    """Wake-ups from the gateway, and whether to tell what the records touch (`touches on`, `touches
+    off`: someone watches, or no longer); the end of stdin (it stopped or died) stops the follower,
+    and the process if the batch in hand takes longer than EXIT_GRACE."""
+    for line in stdin:
+        if line.startswith(b"touches "):
+            loop.call_soon_threadsafe(setattr, follower, "touches", line.strip() == b"touches on")
+        else:
+            loop.call_soon_threadsafe(follower.wake.set)
 
     def stop() -> None:
         follower.stopping = True
