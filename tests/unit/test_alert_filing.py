@@ -40,5 +40,4 @@ def test_a_withdrawal_removes_every_filing_of_its_alert_and_nothing_else(tmp_pat
         assert list(engine._live) == [("mas-sg", "r-9")] and list(engine._filed) == [("fsa-jp", 1)]
     finally:
         engine._matcher.shutdown()
-        engine._catching_up.shutdown()
         engine.store.close()

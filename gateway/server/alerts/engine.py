@@ -84,14 +84,11 @@ PAGE = 500  # ledger entries matched in one step (a settle waits for the one in 
 AHEAD = 4000  # entries matched ahead of the projection at most
 PENDING = 64  # matched batches waiting for the projection at most (AHEAD bounds their entries)
 IDLE_POLL = 1.0  # seconds between looks at the ledger and the watermark when nothing woke them
-# Matching ahead takes what the projector leaves (it matches what the projector has yet to write).
-# Linux shares a busy core by weight, not by rank: at nice 10 (weight 110 against 335 for the
-# projector's nice 5, gateway.server.admission.workers.BACKGROUND_NICENESS) the matching thread still
-# took a quarter of the core the projector wanted; at 19 (weight 15) it takes ~4 %, and keeps up on
-# the time the projector spends waiting for the database's writes (docs/benchmarks.md, session 11).
-# Entries the projection has passed already hold up the alerts: those are matched at nice 10.
-MATCHING_NICENESS = 19
-CATCHING_UP_NICENESS = BACKGROUND_NICENESS + 5
+# The matching thread is niced below the projector: it matches what the projector has yet to write.
+# Not lower: at 19 it was starved while partners pushed, its batches settled later than the projector
+# wrote the next, and cross-agency alerts came out differently from run to run (docs/benchmarks.md,
+# session 11). What the projector reports costs it little (~3 core-seconds over 20,000 records).
+MATCHING_NICENESS = BACKGROUND_NICENESS + 5
 GATHER = 0.3  # seconds between rounds of questions at least, while the projection catches up in small steps
 
 
@@ -134,13 +131,9 @@ class Alerting:
         self._reports: dict[int, tuple[int, list]] = {}
         self._told = False
         self._tasks: list[asyncio.Task] = []
-        # Matching runs ahead of the projection in a thread of its own, niced far below the projector
-        # (Linux nices threads one by one): while partners push, it must not take the cores from it.
-        # Behind the projection, the settling waits for it: another thread, at nice 10, takes over (a
-        # thread cannot lower its own niceness again; one step at a time either way, in log order).
+        # Matching runs in a thread of its own, niced below the projector (Linux nices threads one by
+        # one): while partners push, it must not take the cores from the projector.
         self._matcher = ThreadPoolExecutor(1, "alerts-match", initializer=_niced, initargs=(MATCHING_NICENESS,))
-        self._catching_up = ThreadPoolExecutor(1, "alerts-catch-up", initializer=_niced,
-                                               initargs=(CATCHING_UP_NICENESS,))
         gateway.sequencer.on_append.append(self._appended)
 
     # -- life --------------------------------------------------------------------------------
@@ -166,7 +159,6 @@ class Alerting:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._matcher.shutdown(wait=False, cancel_futures=True)
-        self._catching_up.shutdown(wait=False, cancel_futures=True)
 
         def close() -> None:
             with self._lock:  # after a commit still running in its thread: it completes, or never began
@@ -242,7 +234,6 @@ class Alerting:
         start = self.next_index
         behind = start <= projection.watermark
         kinds = {a.agency_id: a.kind for a in self.gateway.registry.snapshot().agencies.values()}
-        executor = self._catching_up if behind else self._matcher
         loop = asyncio.get_running_loop()
         began = time.perf_counter()
         reported = self._reported_from(start)
@@ -250,7 +241,7 @@ class Alerting:
             # What the projector said these records touch, as it started on them: matched while it
             # folds and writes them.
             last, rows = reported
-            batch = await loop.run_in_executor(executor, self._match_reported, start, last, rows, kinds)
+            batch = await loop.run_in_executor(self._matcher, self._match_reported, start, last, rows, kinds)
         elif self._told and not behind:
             return None  # the projector will say what they touch as it starts on them
         else:
@@ -265,7 +256,7 @@ class Alerting:
                                                         min(PAGE, end - start + 1))
             if not entries:
                 return None
-            batch = await loop.run_in_executor(executor, self._match_entries, entries, kinds)
+            batch = await loop.run_in_executor(self._matcher, self._match_entries, entries, kinds)
         log.debug("alerts: entries %d-%d matched in %.0f ms (projected through %d)", batch.first, batch.last,
                   (time.perf_counter() - began) * 1000, projection.watermark)
         return batch

@@ -1,7 +1,6 @@
-"""gateway.server.alerts.engine: matching ahead of the projection runs at the lowest priority, and
-entries the projection has already passed (the alerts wait for them) at the old one; what the
-projector reports its records touch is matched without reading the ledger, and what it did not
-report is read from the ledger once the projection has passed it (issue 18)."""
+"""gateway.server.alerts.engine: what the projector reports its records touch is matched without
+reading the ledger, and what it did not report is read from the ledger once the projection has
+passed it, in a thread niced below the projector (issue 18)."""
 
 from __future__ import annotations
 
@@ -52,20 +51,17 @@ def _where(engine: alerts.Alerting, start: int) -> tuple[str, int, str, tuple[in
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="only Linux nices a thread by its id")
-def test_ahead_at_the_lowest_priority_behind_at_the_old_one(tmp_path):
-    assert alerts.MATCHING_NICENESS > alerts.CATCHING_UP_NICENESS > alerts.BACKGROUND_NICENESS
+def test_matching_runs_below_the_projector(tmp_path):
+    assert alerts.MATCHING_NICENESS > alerts.BACKGROUND_NICENESS
     engine = _engine(tmp_path / "watches.db", watermark=40)
     try:
         own = os.getpriority(os.PRIO_PROCESS, 0)
-        thread, nice, source, _ = _where(engine, 41)  # the projection has not passed it: ahead
-        assert thread.startswith("alerts-match") and nice == max(own, alerts.MATCHING_NICENESS) and source == "ledger"
-        thread, nice, _, _ = _where(engine, 40)  # passed already: the settling waits for it
-        assert thread.startswith("alerts-catch-up") and nice == max(own, alerts.CATCHING_UP_NICENESS)
-        thread, _, _, _ = _where(engine, 80)
-        assert thread.startswith("alerts-match")
+        for start in (41, 40, 80):  # ahead of the projection, behind it
+            thread, nice, source, _ = _where(engine, start)
+            assert thread.startswith("alerts-match") and nice == max(own, alerts.MATCHING_NICENESS)
+            assert source == "ledger"  # the projector has reported nothing yet
     finally:
         engine._matcher.shutdown()
-        engine._catching_up.shutdown()
         engine.store.close()
 
 
@@ -88,5 +84,4 @@ def test_what_the_projector_reported_is_matched_from_its_report(tmp_path):
         assert 41 not in engine._reports  # wholly matched
     finally:
         engine._matcher.shutdown()
-        engine._catching_up.shutdown()
         engine.store.close()
