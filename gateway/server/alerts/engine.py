@@ -85,9 +85,9 @@ AHEAD = 4000  # entries matched ahead of the projection at most
 PENDING = 64  # matched batches waiting for the projection at most (AHEAD bounds their entries)
 IDLE_POLL = 1.0  # seconds between looks at the ledger and the watermark when nothing woke them
 # The matching thread is niced below the projector: it matches what the projector has yet to write.
-# Not lower: at 19 it was starved while partners pushed, its batches settled later than the projector
-# wrote the next, and cross-agency alerts came out differently from run to run (docs/benchmarks.md,
-# session 11). What the projector reports costs it little (~3 core-seconds over 20,000 records).
+# Not lower: 19 gave no clear gain, and a thread starved while partners push settles its batches
+# later (docs/benchmarks.md, session 11). What the projector reports costs it little (~3 core-seconds
+# over 20,000 records).
 MATCHING_NICENESS = BACKGROUND_NICENESS + 5
 GATHER = 0.3  # seconds between rounds of questions at least, while the projection catches up in small steps
 
