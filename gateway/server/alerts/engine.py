@@ -395,7 +395,7 @@ class Alerting:
         watched = bool(self.index.watches)
         incoming = [Incoming.of(item, contribution(item.record, item.log_index, item.accepted_ms)
                                 if watched and not item.record.HasField("retracts") else None)
-                    for item in ledger_items(entries, set_aside=[])]
+                    for item in ledger_items(entries)]
         return self._matched(batch, incoming, kinds)
 
     def _match_reported(self, first: int, last: int, rows: list, kinds: dict[str, str]) -> Batch:

@@ -70,10 +70,9 @@ ROW_BYTES = 8 << 20
 
 def ledger_items(entries: Iterable[Entry], set_aside: list[dict] | None = None) -> list[LedgerItem]:
     """The records of ledger entries, to project. A record over today's record limits (admitted
-    before they existed) is left out and added to `set_aside` with the reason, live and in a
-    rebuild alike, so that the two give the same graph (and the alert engine, which matches what
-    the projector did not report, leaves out the same). Without `set_aside` the limits are not
-    looked at."""
+    before they existed) is left out, and added to `set_aside` with the reason when the caller
+    keeps them: live and in a rebuild alike, so that the two give the same graph, and in the alert
+    engine, which matches what the projector did not report and so leaves out the same."""
     items = []
     for entry in entries:
         if entry.envelope is None:
@@ -87,9 +86,10 @@ def ledger_items(entries: Iterable[Entry], set_aside: list[dict] | None = None) 
             # Its recipients are committed to in the signed bytes and disclosed to the gateway beside
             # them (gateway.recipients): the ledger entry holds the checked list.
             record.share_with[:] = entry.share_with
-        problem = limit_problem(record) if set_aside is not None else None
+        problem = limit_problem(record)
         if problem is not None:
-            set_aside.append({"log_index": entry.log_index, "reason": f"over the record limits: {problem}"})
+            if set_aside is not None:
+                set_aside.append({"log_index": entry.log_index, "reason": f"over the record limits: {problem}"})
             continue
         items.append(LedgerItem(entry.log_index, entry.accepted_ms, record))
     return items
